@@ -1,0 +1,164 @@
+/**
+ * The whole weft error hierarchy.
+ *
+ * Every error weft raises for a condition (as opposed to misuse, which throws
+ * the built-in `TypeError` / `RangeError` with a sentence naming the thing) is
+ * a {@link WeftError}: it has a stable `code` to switch on and a `name` equal
+ * to its class name.
+ *
+ * @module
+ */
+
+/**
+ * Base class of every weft error. `code` is stable across releases.
+ *
+ * @example
+ * ```ts
+ * import { WeftError, BrokenBarrierError } from 'weft';
+ * const err = new BrokenBarrierError();
+ * console.log(err instanceof WeftError, err.code); // true ERR_WEFT_BROKEN_BARRIER
+ * ```
+ */
+export class WeftError extends Error {
+  /** A stable identifier, `ERR_WEFT_…`. */
+  readonly code: string;
+
+  constructor(message: string, code: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * A blocking operation ran out of time where Python raises rather than
+ * returning a value (a timed-out `Lock.acquire` returns `false` instead).
+ *
+ * @see Python's `TimeoutError` / `concurrent.futures.TimeoutError`
+ */
+export class TimeoutError extends WeftError {
+  constructor(message = 'the operation timed out', options?: ErrorOptions) {
+    super(message, 'ERR_WEFT_TIMEOUT', options);
+  }
+}
+
+/** A future or task was cancelled. @see Python's `concurrent.futures.CancelledError` */
+export class CancelledError extends WeftError {
+  constructor(message = 'the operation was cancelled', options?: ErrorOptions) {
+    super(message, 'ERR_WEFT_CANCELLED', options);
+  }
+}
+
+/**
+ * An operation is not valid in the object's current state: releasing a lock
+ * that is not held, waiting on a condition without its lock, starting a thread
+ * twice, setting a future's result twice.
+ *
+ * @see Python's `RuntimeError` (threading) and `InvalidStateError` (futures)
+ */
+export class InvalidStateError extends WeftError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'ERR_WEFT_INVALID_STATE', options);
+  }
+}
+
+/**
+ * A barrier was broken (by `abort()`, `reset()` while parties waited, a
+ * timeout, or a failing action) while a party waited on it or tried to.
+ *
+ * @see Python's `threading.BrokenBarrierError`
+ */
+export class BrokenBarrierError extends WeftError {
+  constructor(message = 'the barrier is broken', options?: ErrorOptions) {
+    super(message, 'ERR_WEFT_BROKEN_BARRIER', options);
+  }
+}
+
+/** The executor cannot run work any more. @see Python's `BrokenExecutor` */
+export class BrokenExecutorError extends WeftError {
+  constructor(message: string, options?: ErrorOptions, code = 'ERR_WEFT_BROKEN_EXECUTOR') {
+    super(message, code, options);
+  }
+}
+
+/** A thread pool cannot run work any more; `cause` is the worker's error. */
+export class BrokenThreadPoolError extends BrokenExecutorError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options, 'ERR_WEFT_BROKEN_THREAD_POOL');
+  }
+}
+
+/** A process pool cannot run work any more; `cause` is the worker's error. */
+export class BrokenProcessPoolError extends BrokenExecutorError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options, 'ERR_WEFT_BROKEN_PROCESS_POOL');
+  }
+}
+
+/** `getNowait()` (or a timed-out `get`) found the queue empty. @see Python's `queue.Empty` */
+export class QueueEmptyError extends WeftError {
+  constructor(message = 'the queue is empty', options?: ErrorOptions) {
+    super(message, 'ERR_WEFT_QUEUE_EMPTY', options);
+  }
+}
+
+/**
+ * `putNowait()` (or a timed-out `put`) found the queue full. The item that was
+ * not enqueued comes back as `item`, so nothing is lost.
+ *
+ * @see Python's `queue.Full`
+ */
+export class QueueFullError<T = unknown> extends WeftError {
+  /** The item that could not be put. */
+  readonly item: T;
+
+  constructor(item: T, message = 'the queue is full', options?: ErrorOptions) {
+    super(message, 'ERR_WEFT_QUEUE_FULL', options);
+    this.item = item;
+  }
+}
+
+/** The queue (or executor) was shut down. @see Python 3.13's `queue.ShutDown` */
+export class ShutDownError extends WeftError {
+  constructor(message = 'the queue has been shut down', options?: ErrorOptions) {
+    super(message, 'ERR_WEFT_SHUT_DOWN', options);
+  }
+}
+
+/** A peer failed the authkey challenge. @see Python's `multiprocessing.AuthenticationError` */
+export class AuthenticationError extends WeftError {
+  constructor(message = 'authentication failed', options?: ErrorOptions) {
+    super(message, 'ERR_WEFT_AUTHENTICATION', options);
+  }
+}
+
+/**
+ * A value cannot cross to another thread or process: a function, a symbol, a
+ * class instance that did not join the sharing protocol, or a shareable whose
+ * scope does not reach the destination. `path` names where it was found
+ * (`args[1].handler`).
+ */
+export class DataCloneError extends WeftError {
+  /** Where in the sent value the offending part sits, e.g. `args[1].handler`. */
+  readonly path: string;
+
+  constructor(path: string, message: string, options?: ErrorOptions) {
+    super(message, 'ERR_WEFT_DATA_CLONE', options);
+    this.path = path;
+  }
+}
+
+/**
+ * A plain function sent to run elsewhere uses a variable from the scope it was
+ * written in. Functions cross as source text, so captured variables do not
+ * exist on the other side; pass the value as an argument instead.
+ */
+export class CaptureError extends WeftError {
+  /** The captured identifiers, in order of first use. */
+  readonly identifiers: readonly string[];
+
+  constructor(identifiers: readonly string[], message: string) {
+    super(message, 'ERR_WEFT_CAPTURE');
+    this.identifiers = identifiers;
+  }
+}

@@ -1,0 +1,14 @@
+export * from './errors.js';
+export type { BlockingOptions, AsyncBlockingOptions, TimeoutOptions, AsyncTimeoutOptions } from './memory/deadline.js';
+export { Lock } from './sync/lock.js';
+export { RLock } from './sync/rlock.js';
+export { Condition } from './sync/condition.js';
+export { Semaphore } from './sync/semaphore.js';
+export { BoundedSemaphore } from './sync/bounded-semaphore.js';
+export { Event } from './sync/event.js';
+export { Barrier, type BarrierOptions } from './sync/barrier.js';
+export { Hold, type LockLike } from './sync/lock-like.js';
+export { registerShareable, describe, revive, type Shareable, type ShareableClass, type RegisterOptions } from './share/protocol.js';
+export { moduleTask, isModuleTask, type ModuleTask, type Target } from './run/task.js';
+export { Thread, currentThread, mainThread, enumerate, activeCount, type ThreadOptions, type ExceptHookArgs } from './run/thread.js';
+export { Timer } from './run/timer.js';
