@@ -12,3 +12,4 @@ export { registerShareable, describe, revive, type Shareable, type ShareableClas
 export { moduleTask, isModuleTask, type ModuleTask, type Target } from './run/task.js';
 export { Thread, currentThread, mainThread, enumerate, activeCount, type ThreadOptions, type ExceptHookArgs } from './run/thread.js';
 export { Timer } from './run/timer.js';
+export { Local, local, type LocalOf } from './run/local.js';

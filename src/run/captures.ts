@@ -237,6 +237,11 @@ export interface Analysis {
 /** Parses `source` (a function expression) and returns what it uses from outside itself. */
 export function analyseFunction(source: string): Analysis {
   const node = parseExpressionAt(source, 0, { ecmaVersion: 'latest', sourceType: 'module' }) as unknown as Node;
+  // `run(x) { … }` (method shorthand) parses as the call `run(x)`: only a
+  // function expression spanning the whole source counts.
+  if ((node.type !== 'FunctionExpression' && node.type !== 'ArrowFunctionExpression') || source.slice(node.end).trim() !== '') {
+    throw new SyntaxError('not a function expression');
+  }
   const resolver = new Resolver();
   resolver.walk(node, new Scope(undefined));
   return resolver;

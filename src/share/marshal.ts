@@ -3,8 +3,8 @@
  * every shareable inside it replaced by its description, and back.
  *
  * The encoded form is an envelope `{ value, patches }`. `value` is the sent
- * value with each shareable replaced by `null` (containers on the way to a
- * shareable are copied; everything else is sent as is), and `patches` lists,
+ * value itself when it holds no shareable, otherwise a copy of it with each
+ * shareable replaced by a placeholder; `patches` lists,
  * for each shareable, the path to its slot, its kind and its described data
  * (itself an envelope, so shareables may describe themselves with other
  * shareables). A value with no shareables has no patches, so decoding it costs
@@ -71,7 +71,7 @@ class Encoder {
   readonly #destination: Destination;
   readonly #path: Step[] = [];
   readonly #patches: Patch[] = [];
-  // Guards against cycles: structured clone supports them, and so do we.
+  // Each object is scanned once: this handles cycles and shared substructures.
   readonly #seen = new Set<object>();
 
   constructor(options: EncodeOptions) {
@@ -79,9 +79,16 @@ class Encoder {
     this.#destination = options.destination ?? 'thread';
   }
 
+  /**
+   * Two passes: the scan checks everything and records a patch per
+   * shareable; only if it found any does a second pass copy the value with
+   * shareables replaced by null (a memoised copy, so cycles and shared
+   * substructures keep their shape and the patch paths stay valid).
+   */
   encode(value: unknown): Envelope {
-    const out = this.#walk(value);
-    return this.#patches.length === 0 ? { value: out } : { value: out, patches: this.#patches };
+    this.#scan(value);
+    if (this.#patches.length === 0) return { value };
+    return { value: copyWithout(value, new Map()), patches: this.#patches };
   }
 
   #fail(message: string): never {
@@ -89,47 +96,41 @@ class Encoder {
     throw new DataCloneError(where, `${where} ${message}`);
   }
 
-  /** Returns `value`, or a copy of it with shareables replaced by null. */
-  #walk(value: unknown): unknown {
+  #scan(value: unknown): void {
     switch (typeof value) {
       case 'function':
-        return this.#fail(
+        this.#fail(
           `is a function (${(value as Function).name || 'anonymous'}); functions cannot be sent to another ` +
             'thread. Pass data instead, or name the code with a module task.',
         );
       case 'symbol':
-        return this.#fail(`is a symbol (${String(value)}); symbols cannot be sent to another thread`);
+        this.#fail(`is a symbol (${String(value)}); symbols cannot be sent to another thread`);
       case 'object':
         break;
       default:
-        return value;
+        return;
     }
-    if (value === null) return value;
+    if (value === null) return;
     const object = value as object;
     const kind = kindOf(object);
     if (kind !== undefined) return this.#share(object as Shareable, kind);
-    if (this.#seen.has(object)) return object;
+    if (this.#seen.has(object)) return;
     this.#seen.add(object);
-    try {
-      if (Array.isArray(object)) return this.#walkArray(object);
-      const proto = Object.getPrototypeOf(object);
-      if (proto === Object.prototype || proto === null) return this.#walkObject(object as Record<string, unknown>);
-      if (object instanceof Map) return this.#walkMap(object);
-      if (object instanceof Set) return this.#walkSet(object);
-      if (isCloneableBuiltin(object)) return object;
-      const name = (object as { constructor?: { name?: string } }).constructor?.name ?? 'an unknown class';
-      return this.#fail(
-        `is an instance of ${name}, which cannot be sent to another thread as is: ` +
-          'send a plain object, or make the class shareable with registerShareable()',
-      );
-    } finally {
-      this.#seen.delete(object);
-    }
+    if (Array.isArray(object)) return this.#scanArray(object);
+    const proto = Object.getPrototypeOf(object);
+    if (proto === Object.prototype || proto === null) return this.#scanObject(object as Record<string, unknown>);
+    if (object instanceof Map) return this.#scanMap(object);
+    if (object instanceof Set) return this.#scanSet(object);
+    if (isCloneableBuiltin(object)) return;
+    const name = (object as { constructor?: { name?: string } }).constructor?.name ?? 'an unknown class';
+    this.#fail(
+      `is an instance of ${name}, which cannot be sent to another thread as is: ` +
+        'send a plain object, or make the class shareable with registerShareable()',
+    );
   }
 
-  #share(object: Shareable, kind: string): null {
-    const scope = scopeOf(object);
-    if (scope === 'threads' && this.#destination === 'process') {
+  #share(object: Shareable, kind: string): void {
+    if (scopeOf(object) === 'threads' && this.#destination === 'process') {
       this.#fail(
         `is a threads-scope ${kind}, which lives in this process's memory and cannot reach another process; ` +
           `create it from the processes context instead (processes.${kind})`,
@@ -139,69 +140,87 @@ class Encoder {
     const data = new Encoder({ root: `${formatPath(this.#root, this.#path)}[describe]()`, destination: this.#destination })
       .encode(object[describe]());
     this.#patches.push({ path: [...this.#path], kind, module: registration?.module, data });
-    return null;
   }
 
-  #walkArray(array: unknown[]): unknown[] {
-    let copy: unknown[] | undefined;
+  #scanArray(array: unknown[]): void {
     for (let i = 0; i < array.length; i++) {
       const item = array[i];
-      if (item === null || (typeof item !== 'object' && typeof item !== 'function' && typeof item !== 'symbol')) {
-        continue; // primitives: the hot path, no bookkeeping
-      }
+      // Primitives are the hot path: no bookkeeping.
+      if (item === null || (typeof item !== 'object' && typeof item !== 'function' && typeof item !== 'symbol')) continue;
       this.#path.push(i);
-      const out = this.#walk(item);
+      this.#scan(item);
       this.#path.pop();
-      if (out !== item) (copy ??= array.slice())[i] = out;
     }
-    return copy ?? array;
   }
 
-  #walkObject(object: Record<string, unknown>): Record<string, unknown> {
-    let copy: Record<string, unknown> | undefined;
+  #scanObject(object: Record<string, unknown>): void {
     for (const key of Object.keys(object)) {
       const item = object[key];
-      if (item === null || (typeof item !== 'object' && typeof item !== 'function' && typeof item !== 'symbol')) {
-        continue;
-      }
+      if (item === null || (typeof item !== 'object' && typeof item !== 'function' && typeof item !== 'symbol')) continue;
       this.#path.push(key);
-      const out = this.#walk(item);
+      this.#scan(item);
       this.#path.pop();
-      if (out !== item) (copy ??= { ...object })[key] = out;
     }
-    return copy ?? object;
   }
 
-  #walkMap(map: Map<unknown, unknown>): Map<unknown, unknown> {
-    let changed = false;
-    const entries: [unknown, unknown][] = [];
+  #scanMap(map: Map<unknown, unknown>): void {
     let entry = 0;
     for (const [key, item] of map) {
       this.#path.push({ entry, key: true });
-      const k = this.#walk(key);
+      this.#scan(key);
       this.#path.pop();
       this.#path.push({ entry, key: false });
-      const v = this.#walk(item);
+      this.#scan(item);
       this.#path.pop();
-      if (k !== key || v !== item) changed = true;
-      entries.push([k, v]);
       entry++;
     }
-    return changed ? new Map(entries) : map;
   }
 
-  #walkSet(set: Set<unknown>): Set<unknown> {
+  #scanSet(set: Set<unknown>): void {
     let entry = 0;
     for (const item of set) {
       this.#path.push({ entry, key: true });
-      if (this.#walk(item) !== item) {
+      if (item !== null && typeof item === 'object' && kindOf(item) !== undefined) {
         this.#fail('is a shareable inside a Set; put shareables in an array or a Map instead');
       }
+      this.#scan(item);
       this.#path.pop();
       entry++;
     }
-    return set;
   }
+}
+
+/** A structural copy of a scanned value with every shareable replaced by null. */
+function copyWithout(value: unknown, memo: Map<object, unknown>): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (kindOf(value) !== undefined) return null;
+  const done = memo.get(value);
+  if (done !== undefined) return done;
+  if (Array.isArray(value)) {
+    const copy: unknown[] = new Array(value.length);
+    memo.set(value, copy);
+    for (let i = 0; i < value.length; i++) copy[i] = copyWithout(value[i], memo);
+    return copy;
+  }
+  if (value instanceof Map) {
+    const copy = new Map();
+    memo.set(value, copy);
+    // A shareable key becomes a fresh placeholder object, so two such keys stay two entries.
+    for (const [k, v] of value) copy.set(k !== null && typeof k === 'object' && kindOf(k) !== undefined ? {} : copyWithout(k, memo), copyWithout(v, memo));
+    return copy;
+  }
+  if (value instanceof Set) {
+    const copy = new Set();
+    memo.set(value, copy);
+    for (const item of value) copy.add(copyWithout(item, memo));
+    return copy;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value; // a cloneable built-in: sent as is
+  const copy: Record<string, unknown> = proto === null ? Object.create(null) : {};
+  memo.set(value, copy);
+  for (const key of Object.keys(value)) copy[key] = copyWithout((value as Record<string, unknown>)[key], memo);
+  return copy;
 }
 
 /**
