@@ -4,7 +4,7 @@
  *
  * Node 20 ignores `--import` in a worker's `execArgv`, and tsx's `--import tsx`
  * hook would not register itself in a non-main thread anyway. So every weft
- * worker starts from this small CommonJS bootstrap (evaluated, so it needs no
+ * worker starts from this small bootstrap (evaluated, so it needs no
  * loader itself), which replays the parent's loader flags — `--import`,
  * `--loader` / `--experimental-loader` — and only then imports the real entry.
  * That is what lets task modules and entries written in TypeScript run in
@@ -36,11 +36,15 @@ export const preloads: readonly Preload[] = parsePreloads(process.execArgv);
 /** Where relative preload specifiers resolve from: the working directory, as Node does. */
 export const preloadBase = pathToFileURL(`${process.cwd()}/`).href;
 
-/** The bootstrap's source. `workerData` is `{ preloads, base, entry, data }`. */
+/**
+ * The bootstrap's source. `workerData` is `{ preloads, base, entry, data }`.
+ * Only `import()` expressions: an eval'd worker inherits `--input-type`, so
+ * this must parse both as a CommonJS script and as an ES module.
+ */
 export const BOOTSTRAP = `
-const { workerData } = require('node:worker_threads');
-const { register } = require('node:module');
 (async () => {
+  const { workerData } = await import('node:worker_threads');
+  const { register } = await import('node:module');
   const { preloads, base, entry } = workerData;
   for (const { kind, specifier } of preloads) {
     const url = /^[./]/.test(specifier) ? new URL(specifier, base).href : specifier;
