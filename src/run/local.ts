@@ -83,10 +83,10 @@ export type LocalOf<T extends object> = Local<T> & Partial<T>;
  *
  * @example
  * ```ts
- * import { local } from 'weft';
+ * import { local, Local } from 'weft';
  * const state = local<{ depth: number }>(() => ({ depth: 0 }));
  * state.depth! += 1;
- * console.log(state.depth); // 1
+ * console.log(state.depth, state instanceof Local); // 1 true
  * ```
  * @see Python's `threading.local()`
  */

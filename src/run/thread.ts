@@ -355,6 +355,11 @@ export function currentThread(): Thread {
  * The main thread's Thread object. In a worker it stands for the main thread
  * of the process (name `MainThread`, ident 0) without being able to join it.
  *
+ * @example
+ * ```ts
+ * import { mainThread, currentThread } from 'weft';
+ * console.log(mainThread() === currentThread(), mainThread().ident); // true 0
+ * ```
  * @see Python's `threading.main_thread()`
  */
 export function mainThread(): Thread {
@@ -375,6 +380,17 @@ export function mainThread(): Thread {
  * started that have not finished. (Each worker has its own view: Node gives a
  * thread no list of the others.)
  *
+ * @example
+ * ```ts
+ * import { Thread, Event, enumerate, activeCount } from 'weft';
+ * const done = new Event();
+ * const thread = new Thread({ name: 'waiter', target: (done: Event) => { done.waitSync(); }, args: [done] });
+ * thread.start();
+ * console.log(enumerate().map((t) => t.name), activeCount()); // [ 'MainThread', 'waiter' ] 2
+ * done.set();
+ * await thread.join();
+ * console.log(activeCount()); // 1
+ * ```
  * @see Python's `threading.enumerate()`
  */
 export function enumerate(): Thread[] {
