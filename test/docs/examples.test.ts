@@ -1,5 +1,5 @@
-// Runs every TSDoc `@example` in src/ as a program importing the built
-// package, so documentation cannot drift. A `// text` comment after a
+// Runs every TSDoc `@example` in src/ and every ```ts block of the README as
+// a program importing the built package, so documentation cannot drift. A `// text` comment after a
 // `console.log(...)` line is what that line must print: the printed lines must
 // contain every such text, in order.
 import { test } from 'node:test';
@@ -35,6 +35,13 @@ function examples(): Example[] {
       const expected = [...code.matchAll(/console\.log\(.*\);\s*\/\/ (.*)$/gm)].map((m) => m[1]!.replace(/\s*:.*$/, '').trim());
       found.push({ file: relative(root, file), line: text.slice(0, match.index).split('\n').length, code, expected });
     }
+  }
+  // The README's TypeScript snippets are examples too.
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  for (const match of readme.matchAll(/```ts\n([\s\S]*?)\n```/g)) {
+    const code = match[1]!;
+    const expected = [...code.matchAll(/console\.log\(.*\);\s*\/\/ (.*)$/gm)].map((m) => m[1]!.replace(/\s*[:—].*$/, '').trim());
+    found.push({ file: 'README.md', line: readme.slice(0, match.index).split('\n').length, code, expected });
   }
   return found;
 }
