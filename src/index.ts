@@ -13,3 +13,8 @@ export { moduleTask, isModuleTask, type ModuleTask, type Target } from './run/ta
 export { Thread, currentThread, mainThread, enumerate, activeCount, type ThreadOptions, type ExceptHookArgs } from './run/thread.js';
 export { Timer } from './run/timer.js';
 export { Local, local, type LocalOf } from './run/local.js';
+export { Value, type SynchronizedOptions } from './shared/value.js';
+export { SharedArray } from './shared/array.js';
+export type { Typecode, IntegerTypecode, BigIntTypecode, FloatTypecode, ValueOf, InputOf, ViewOf } from './shared/typecodes.js';
+export { SharedMemory, SharedMemoryExistsError, SharedMemoryNotFoundError, type SharedMemoryOptions } from './shared/shared-memory.js';
+export { ShareableList, type ShareableItem, type ShareableListOptions } from './shared/shareable-list.js';

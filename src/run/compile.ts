@@ -5,12 +5,12 @@
  */
 
 import type { FunctionSource } from './inline.js';
+import { transpilerHelpers } from './transpiler-helpers.js';
+
+const helperNames = Object.keys(transpilerHelpers);
+const helperValues = Object.values(transpilerHelpers);
 
 const compiled = new Map<string, Function>();
-
-function nameHelper<T>(fn: T): T {
-  return fn;
-}
 
 function importHelper(base: string): (specifier: string) => Promise<unknown> {
   return (specifier) => import(/^\.{1,2}\//.test(specifier) ? new URL(specifier, base).href : specifier);
@@ -23,10 +23,10 @@ export function compileFunction(sent: FunctionSource): Function {
   if (fn === undefined) {
     // Indirect eval: global scope, so the function sees only globals and the
     // helpers passed in — the same world the capture check assumed.
-    const factory = (0, eval)(`(function (__name, __import) { return (${sent.source}\n); })`) as (
+    const factory = (0, eval)(`(function (${helperNames.join(', ')}, __import) { return (${sent.source}\n); })`) as (
       ...helpers: unknown[]
     ) => Function;
-    fn = factory(nameHelper, importHelper(sent.base));
+    fn = factory(...helperValues, importHelper(sent.base));
     compiled.set(key, fn);
   }
   return fn;

@@ -10,6 +10,7 @@
 import { CaptureError } from '../errors.js';
 import { pathToFileURL } from 'node:url';
 import { analyseFunction, type Analysis } from './captures.js';
+import { transpilerHelpers } from './transpiler-helpers.js';
 
 /** A function as it crosses to another thread. */
 export interface FunctionSource {
@@ -27,10 +28,9 @@ export interface FunctionSource {
  */
 const importBase = process.argv[1] ? pathToFileURL(process.argv[1]).href : pathToFileURL(`${process.cwd()}/`).href;
 
-// Helpers a TypeScript transpiler may insert into function bodies (esbuild's
-// keepNames, used by tsx, wraps inner functions in `__name(fn, "name")`).
-// They are supplied where the source is compiled, so they are not captures.
-const TRANSPILER_HELPERS = ['__name', '__import'];
+// Helpers a TypeScript transpiler may insert into function bodies, and our own
+// `__import`: supplied where the source is compiled, so they are not captures.
+const TRANSPILER_HELPERS = [...Object.keys(transpilerHelpers), '__import'];
 
 const checked = new WeakMap<Function, FunctionSource>();
 

@@ -6,7 +6,7 @@ import { encode, type Envelope } from '../share/marshal.js';
 import { functionSource } from './inline.js';
 import { describeTarget, type Target, type TargetDescription } from './task.js';
 import { receiveError } from './error-transfer.js';
-import { BOOTSTRAP, bootstrapData } from './bootstrap.js';
+import { workerScript } from './bootstrap.js';
 import {
   CANCELLED, current, FINISHED, LIFE, NEW, RUNNING, STATE_WORDS, type ThreadReport, type ThreadStart,
 } from './thread-state.js';
@@ -212,9 +212,10 @@ export class Thread<F extends AnyFunction = AnyFunction> {
     const start: ThreadStart = {
       target, args, self, name: this.#name, daemon: this.#daemon, state: this.#state, port: port2, delay: this.#delay,
     };
-    const worker = new Worker(BOOTSTRAP, {
-      eval: true,
-      workerData: bootstrapData(entryUrl, start),
+    const { script, eval: evaluate, workerData } = workerScript(entryUrl, start);
+    const worker = new Worker(script, {
+      eval: evaluate,
+      workerData,
       transferList: [port2],
       name: this.#name,
     });

@@ -119,3 +119,34 @@ test('dynamic import() works in a compiled function, relative to the main module
   };
   assert.equal(await (compileFunction(functionSource(fn, 'test')) as typeof fn)(), 'b.txt');
 });
+
+test('`using` inside a sent function works: the transpiler\'s helpers are supplied', async () => {
+  const fn = (log: string[]) => {
+    {
+      using _a = { [Symbol.dispose]: () => log.push('a disposed') };
+      using _b = { [Symbol.dispose]: () => log.push('b disposed') };
+      log.push('body');
+    }
+    return log;
+  };
+  assert.deepEqual((compileFunction(functionSource(fn, 'test')) as typeof fn)([]), ['body', 'b disposed', 'a disposed']);
+  const asyncFn = async (log: string[]) => {
+    {
+      await using _a = { [Symbol.asyncDispose]: async () => { log.push('async disposed'); } };
+      log.push('body');
+    }
+    return log;
+  };
+  assert.deepEqual(await (compileFunction(functionSource(asyncFn, 'test')) as typeof asyncFn)([]), ['body', 'async disposed']);
+});
+
+test('an error thrown while disposing after an error is chained as SuppressedError', () => {
+  const fn = () => {
+    using _a = { [Symbol.dispose]: () => { throw new Error('in dispose'); } };
+    throw new Error('in body');
+  };
+  assert.throws(
+    () => (compileFunction(functionSource(fn, 'test')) as typeof fn)(),
+    (error: any) => error.name === 'SuppressedError' && error.error.message === 'in dispose' && error.suppressed.message === 'in body',
+  );
+});
