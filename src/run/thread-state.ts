@@ -5,16 +5,19 @@
  * ```
  *  state words   [0] life       0 new | 1 running | 2 finished (target settled)
  *                [1] cancelled  Timer.cancel() sets 1; the worker sleeps on it
+ *                [2] ready      1 once the worker listens for shared-memory names
  * ```
  */
 
 import type { Envelope } from '../share/marshal.js';
 import type { TargetDescription } from './task.js';
 import type { SentError } from './error-transfer.js';
+import { singleton } from '../memory/singleton.js';
 
 export const LIFE = 0;
 export const CANCELLED = 1;
-export const STATE_WORDS = 2;
+export const READY = 2;
+export const STATE_WORDS = 3;
 export const NEW = 0;
 export const RUNNING = 1;
 export const FINISHED = 2;
@@ -31,10 +34,12 @@ export interface ThreadStart {
   readonly port: import('node:worker_threads').MessagePort;
   /** Timer: ms to sleep before running, unless cancelled. */
   readonly delay: number | undefined;
+  /** The parent's shared-memory names, for the worker's registry. */
+  readonly blocks: ReadonlyMap<string, SharedArrayBuffer>;
 }
 
 /** Messages from the worker on its port. */
 export type ThreadReport = { readonly type: 'exception'; readonly error: SentError };
 
 /** Identity of the thread this code runs in, as its Thread object knows it. */
-export const current = { name: 'MainThread', daemon: false, main: true };
+export const current = singleton('currentThread', () => ({ name: 'MainThread', daemon: false, main: true }));

@@ -8,8 +8,9 @@ import { describeTarget, type Target, type TargetDescription } from './task.js';
 import { receiveError } from './error-transfer.js';
 import { workerScript } from './bootstrap.js';
 import {
-  CANCELLED, current, FINISHED, LIFE, NEW, RUNNING, STATE_WORDS, type ThreadReport, type ThreadStart,
+  CANCELLED, current, FINISHED, LIFE, NEW, READY, RUNNING, STATE_WORDS, type ThreadReport, type ThreadStart,
 } from './thread-state.js';
+import { registry, snapshot } from '../shared/registry-state.js';
 
 type AnyFunction = (...args: any[]) => any;
 
@@ -37,6 +38,21 @@ const entryUrl = new URL(`../worker/thread-entry.${import.meta.url.endsWith('.ts
 
 let counter = 0;
 const alive = new Set<Thread>();
+
+// Workers this thread has started that may not listen for shared-memory names
+// yet. Before this thread announces a new name, it waits (boundedly) until
+// they do, so a block created right after start() is visible to the thread.
+const starting = new Set<Int32Array>();
+const READY_WAIT_MS = 10_000;
+registry.beforeChange = () => {
+  const deadline = performance.now() + READY_WAIT_MS;
+  for (const state of starting) {
+    while (Atomics.load(state, READY) === 0 && Atomics.load(state, LIFE) !== FINISHED && performance.now() < deadline) {
+      Atomics.wait(state, READY, 0, 50);
+    }
+    starting.delete(state);
+  }
+};
 
 /** Set while constructing the Thread object that stands for an already running thread. */
 let adopting: { name: string; ident: number; daemon: boolean } | undefined;
@@ -211,6 +227,7 @@ export class Thread<F extends AnyFunction = AnyFunction> {
     const { port1, port2 } = new MessageChannel();
     const start: ThreadStart = {
       target, args, self, name: this.#name, daemon: this.#daemon, state: this.#state, port: port2, delay: this.#delay,
+      blocks: snapshot(),
     };
     const { script, eval: evaluate, workerData } = workerScript(entryUrl, start);
     const worker = new Worker(script, {
@@ -224,6 +241,7 @@ export class Thread<F extends AnyFunction = AnyFunction> {
     this.#ident = worker.threadId;
     Atomics.store(this.#state, LIFE, RUNNING);
     alive.add(this);
+    starting.add(this.#state);
     port1.on('message', (report: ThreadReport) => this.#report(report));
     port1.unref();
     worker.on('error', (error) => {
@@ -235,6 +253,7 @@ export class Thread<F extends AnyFunction = AnyFunction> {
         this.#drain();
         this.#exitCode = code;
         Atomics.store(this.#state, LIFE, FINISHED);
+        starting.delete(this.#state);
         alive.delete(this);
         port1.close();
         resolve();

@@ -12,6 +12,7 @@
  */
 
 import type { ScopeName } from '../memory/memory.js';
+import { singleton } from '../memory/singleton.js';
 
 /** Method a shareable implements: returns the data its reviver needs. */
 export const describe: unique symbol = Symbol.for('weft.describe');
@@ -43,7 +44,7 @@ interface Registration {
   readonly module: string | undefined;
 }
 
-const registry = new Map<string, Registration>();
+const registry = singleton('shareables', () => new Map<string, Registration>());
 
 export interface RegisterOptions {
   /**

@@ -8,9 +8,14 @@ import { workerData } from 'node:worker_threads';
 import { decodeAsync } from '../share/marshal.js';
 import { loadTarget } from '../run/load.js';
 import { sendError } from '../run/error-transfer.js';
-import { CANCELLED, current, FINISHED, LIFE, type ThreadReport, type ThreadStart } from '../run/thread-state.js';
+import { CANCELLED, current, FINISHED, LIFE, READY, type ThreadReport, type ThreadStart } from '../run/thread-state.js';
+import { seed } from '../shared/registry-state.js';
 
 const start = (workerData as { data: ThreadStart }).data;
+// Listen for shared-memory names first: the parent may be waiting to announce one.
+seed(start.blocks);
+Atomics.store(start.state, READY, 1);
+Atomics.notify(start.state, READY);
 current.name = start.name;
 current.daemon = start.daemon;
 current.main = false;

@@ -234,3 +234,27 @@ test('of four threads creating the same name at once, exactly one succeeds', asy
   assert.deepEqual([...outcomes.slice(1)].sort(), [1, 2, 2, 2]);
   new SharedMemory({ name }).unlink();
 });
+
+test('a block created right after a Thread starts is visible to it by name', async () => {
+  const { Event } = await import('../../src/sync/event.js');
+  const go = new Event();
+  const seen = new Int32Array(new SharedArrayBuffer(4));
+  const thread = new Thread({
+    target: async (go: InstanceType<typeof Event>, seen: Int32Array, url: string) => {
+      const { SharedMemory } = await import(url);
+      go.waitSync();
+      const block = new SharedMemory({ name: 'weft-test-after-start' });
+      Atomics.store(seen, 0, block.buf[0]);
+    },
+    args: [go, seen, SHARED_MEMORY],
+  });
+  thread.start();
+  // Created immediately after start(), while the worker is still booting.
+  const block = new SharedMemory({ name: 'weft-test-after-start', create: true, size: 8 });
+  block.buf[0] = 42;
+  go.set();
+  await thread.join();
+  assert.equal(thread.exception, undefined, String(thread.exception));
+  assert.equal(seen[0], 42);
+  block.unlink();
+});
