@@ -34,7 +34,8 @@ export interface ExceptHookArgs {
   readonly thread: Thread;
 }
 
-const entryUrl = new URL(`../worker/thread-entry.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url);
+// From source (under tsx) the entry is TypeScript; built, it is one bundled CommonJS file.
+const entryUrl = new URL(`../worker/thread-entry.${import.meta.url.endsWith('.ts') ? 'ts' : 'cjs'}`, import.meta.url);
 
 let counter = 0;
 const alive = new Set<Thread>();

@@ -20,21 +20,26 @@ current.name = start.name;
 current.daemon = start.daemon;
 current.main = false;
 
-try {
-  const [fn, args, self] = await Promise.all([
-    loadTarget(start.target),
-    decodeAsync(start.args) as Promise<unknown[]>,
-    start.self === undefined ? undefined : decodeAsync(start.self),
-  ]);
-  const cancelled = start.delay !== undefined && Atomics.wait(start.state, CANCELLED, 0, start.delay) !== 'timed-out';
-  if (!cancelled) await fn.apply(self, args);
-} catch (error) {
-  start.port.postMessage({ type: 'exception', error: sendError(error) } satisfies ThreadReport);
-  process.exitCode = 1;
-} finally {
-  // Posted reports are queued before this store, so a joinSync() that sees
-  // FINISHED can drain them synchronously.
-  Atomics.store(start.state, LIFE, FINISHED);
-  Atomics.notify(start.state, LIFE);
-  start.port.close();
+// No top-level await: the built entry is CommonJS (see scripts/bundle-worker.mjs).
+async function run(): Promise<void> {
+  try {
+    const [fn, args, self] = await Promise.all([
+      loadTarget(start.target),
+      decodeAsync(start.args) as Promise<unknown[]>,
+      start.self === undefined ? undefined : decodeAsync(start.self),
+    ]);
+    const cancelled = start.delay !== undefined && Atomics.wait(start.state, CANCELLED, 0, start.delay) !== 'timed-out';
+    if (!cancelled) await fn.apply(self, args);
+  } catch (error) {
+    start.port.postMessage({ type: 'exception', error: sendError(error) } satisfies ThreadReport);
+    process.exitCode = 1;
+  } finally {
+    // Posted reports are queued before this store, so a joinSync() that sees
+    // FINISHED can drain them synchronously.
+    Atomics.store(start.state, LIFE, FINISHED);
+    Atomics.notify(start.state, LIFE);
+    start.port.close();
+  }
 }
+
+void run();
