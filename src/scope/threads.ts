@@ -1,0 +1,60 @@
+import { Lock } from '../sync/lock.js';
+import { RLock } from '../sync/rlock.js';
+import { Condition } from '../sync/condition.js';
+import { Semaphore } from '../sync/semaphore.js';
+import { BoundedSemaphore } from '../sync/bounded-semaphore.js';
+import { Event } from '../sync/event.js';
+import { Barrier } from '../sync/barrier.js';
+import { Value } from '../shared/value.js';
+import { SharedArray } from '../shared/array.js';
+import { SharedMemory } from '../shared/shared-memory.js';
+import { ShareableList } from '../shared/shareable-list.js';
+import { Thread } from '../run/thread.js';
+import { Timer } from '../run/timer.js';
+
+/**
+ * The `threads` scope as a context object (Python's
+ * `multiprocessing.get_context()`): the family of shared objects whose
+ * parties are the worker threads of one process and its main thread. Code
+ * written against a context (`const ctx = threads; new ctx.Lock()`) moves to
+ * another scope by changing one line. The package's top-level exports are
+ * this family.
+ *
+ * @example
+ * ```ts
+ * import { threads, getContext } from 'weft';
+ * const ctx = getContext('threads');
+ * const lock = new ctx.Lock();
+ * console.log(ctx === threads, ctx.scope, lock.locked()); // true threads false
+ * ```
+ */
+export const threads = Object.freeze({
+  scope: 'threads' as const,
+  Lock,
+  RLock,
+  Condition,
+  Semaphore,
+  BoundedSemaphore,
+  Event,
+  Barrier,
+  Value,
+  SharedArray,
+  SharedMemory,
+  ShareableList,
+  Thread,
+  Timer,
+});
+
+/** A scope's context object. */
+export type Context = typeof threads;
+
+/**
+ * The context of a scope by name.
+ *
+ * @throws RangeError for a scope this version does not provide (`processes`
+ *   and `cluster` are planned), naming the ones it does.
+ */
+export function getContext(scope: 'threads' = 'threads'): Context {
+  if (scope === 'threads') return threads;
+  throw new RangeError(`getContext(): unknown or unavailable scope '${String(scope)}'; available: 'threads'`);
+}
