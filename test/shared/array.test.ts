@@ -5,20 +5,7 @@ import { Lock } from '../../src/sync/lock.js';
 import { RLock } from '../../src/sync/rlock.js';
 import { Thread } from '../../src/run/thread.js';
 import { decodeAsync, encode } from '../../src/share/marshal.js';
-
-/** Runs `target(...args)` in a new thread and rethrows what it threw. */
-async function inThread(target: (...args: any[]) => unknown, args: unknown[]): Promise<void> {
-  const thread = new Thread({ target, args });
-  const hook = Thread.excepthook;
-  Thread.excepthook = () => {};
-  try {
-    thread.start();
-    await thread.join();
-  } finally {
-    Thread.excepthook = hook;
-  }
-  if (thread.exception !== undefined) throw thread.exception;
-}
+import { inThread } from '../support/threads.js';
 
 test('a length gives that many zeros', () => {
   assert.deepEqual(new SharedArray('i', 3).toArray(), [0, 0, 0]);

@@ -7,23 +7,10 @@ import { SharedArray } from '../../src/shared/array.js';
 import { InvalidStateError } from '../../src/errors.js';
 import { Thread } from '../../src/run/thread.js';
 import { decodeAsync, encode } from '../../src/share/marshal.js';
+import { inThread } from '../support/threads.js';
 
 const REGISTRY = new URL('../../src/shared/registry.ts', import.meta.url).href;
 const SHAREABLE_LIST = new URL('../../src/shared/shareable-list.ts', import.meta.url).href;
-
-/** Runs `target(...args)` in a new thread and rethrows what it threw. */
-async function inThread(target: (...args: any[]) => unknown, args: unknown[]): Promise<void> {
-  const thread = new Thread({ target, args });
-  const hook = Thread.excepthook;
-  Thread.excepthook = () => {};
-  try {
-    thread.start();
-    await thread.join();
-  } finally {
-    Thread.excepthook = hook;
-  }
-  if (thread.exception !== undefined) throw thread.exception;
-}
 
 const list = (items: Iterable<any>, name?: string): ShareableList => new ShareableList(items, name === undefined ? {} : { name });
 

@@ -5,24 +5,11 @@ import { snapshot } from '../../src/shared/registry.js';
 import { InvalidStateError, WeftError } from '../../src/errors.js';
 import { Thread } from '../../src/run/thread.js';
 import { decodeAsync, encode } from '../../src/share/marshal.js';
+import { inThread } from '../support/threads.js';
 
 // Worker targets cannot capture variables: they get these URLs as arguments.
 const REGISTRY = new URL('../../src/shared/registry.ts', import.meta.url).href;
 const SHARED_MEMORY = new URL('../../src/shared/shared-memory.ts', import.meta.url).href;
-
-/** Runs `target(...args)` in a new thread and rethrows what it threw. */
-async function inThread(target: (...args: any[]) => unknown, args: unknown[]): Promise<void> {
-  const thread = new Thread({ target, args });
-  const hook = Thread.excepthook;
-  Thread.excepthook = () => {};
-  try {
-    thread.start();
-    await thread.join();
-  } finally {
-    Thread.excepthook = hook;
-  }
-  if (thread.exception !== undefined) throw thread.exception;
-}
 
 let unique = 0;
 const fresh = (): string => `test-${process.pid}-${++unique}`;
