@@ -100,7 +100,8 @@ export class Barrier {
    */
   *#round(timeout: number | undefined): Generator<Step, number, void> {
     const words = this.#words;
-    const deadline = waitDeadline('Barrier.wait()', timeout ?? this.#timeout);
+    const limit = timeout ?? this.#timeout;
+    waitDeadline('Barrier.wait()', limit); // validates before anything is taken
     yield LOCK_STEP;
     // Wait while the previous round drains or a reset is in progress.
     while (words[BARRIER_STATE] === DRAINING || words[BARRIER_STATE] === RESETTING) {
@@ -120,6 +121,8 @@ export class Barrier {
         Atomics.store(words, BARRIER_STATE, DRAINING);
         this.#cond.notifyAll();
       } else {
+        // As in Python, the timeout counts from here: after the lock, while filling.
+        const deadline = waitDeadline('Barrier.wait()', limit);
         while (words[BARRIER_STATE] === FILLING) {
           if (expired(deadline)) {
             this.#break();
@@ -254,6 +257,11 @@ export class Barrier {
   #break(): void {
     Atomics.store(this.#words, BARRIER_STATE, BROKEN);
     this.#cond.notifyAll();
+  }
+
+  get [Symbol.toStringTag](): string {
+    const state = ['filling', 'draining', 'resetting', 'broken'][Atomics.load(this.#words, BARRIER_STATE)];
+    return `Barrier ${state}, waiters=${this.nWaiting}/${this.parties}`;
   }
 
   /** @internal */

@@ -211,6 +211,10 @@ export class Condition {
     this.notify(Math.max(0, this.#words[COND_WAITERS]!));
   }
 
+  get [Symbol.toStringTag](): string {
+    return `Condition waiters=${Math.max(0, this.#words[COND_WAITERS]! - this.#words[COND_TOKENS]!)}`;
+  }
+
   /** @internal */
   get [SCOPE]() {
     return this.#memory.scope;

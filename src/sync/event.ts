@@ -108,6 +108,10 @@ export class Event {
     }
   }
 
+  get [Symbol.toStringTag](): string {
+    return `Event ${this.isSet() ? 'set' : 'unset'}`;
+  }
+
   /** @internal */
   get [SCOPE]() {
     return this.#memory.scope;

@@ -177,6 +177,11 @@ export class Semaphore {
     return new Hold(() => this.release());
   }
 
+  get [Symbol.toStringTag](): string {
+    const bound = this.#words[SEM_BOUND]!;
+    return `${this.constructor.name} value=${this.value}${bound === UNBOUNDED ? '' : `/${bound}`}`;
+  }
+
   /** @internal */
   get [SCOPE]() {
     return this.#memory.scope;

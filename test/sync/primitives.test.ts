@@ -221,3 +221,14 @@ test('Condition.notify(n) wakes exactly n of the waiters', async () => {
   await Promise.all(waiters);
   assert.equal(woken, 2);
 });
+
+test('every primitive prints a readable state', async () => {
+  const { inspect } = await import('node:util');
+  const event = new Event();
+  event.set();
+  assert.match(Object.prototype.toString.call(event), /Event set/);
+  assert.match(Object.prototype.toString.call(new BoundedSemaphore(2)), /BoundedSemaphore value=2\/2/);
+  assert.match(Object.prototype.toString.call(new Barrier(3)), /Barrier filling, waiters=0\/3/);
+  assert.match(Object.prototype.toString.call(new Condition()), /Condition waiters=0/);
+  assert.match(inspect(new Lock()), /Lock unlocked/);
+});

@@ -1,0 +1,329 @@
+/**
+ * The harness of the port of CPython's `Lib/test/lock_tests.py`: party modes,
+ * `Bunch` (upstream's `Bunch`), and the small waits upstream gets from
+ * `support.sleeping_retry` and `wait_threads_blocked`.
+ *
+ * A test's *parties* — what upstream runs as `Bunch(f, n)` threads — are
+ * written once, as a self-contained function `(shared, index) => …` that
+ * reaches every primitive and result array through `shared` (results are
+ * counters in `SharedArrayBuffer`-backed `Int32Array`s, times in
+ * `Float64Array`s). A *mode* says where the parties run:
+ *
+ *  - `async`: n concurrent async tasks in this thread, using the Promise API;
+ *  - `threads`: n weft `Thread`s. Even-indexed parties use the Sync API
+ *    (blocking their worker, as Python's threads do), odd-indexed ones the
+ *    Promise API, so every multi-party test runs both and their mix; a lone
+ *    party (index 0) uses the Sync API.
+ *
+ * The part of a test upstream runs in the main thread runs here in this
+ * thread with the Promise API. A test that upstream runs wholly in the main
+ * thread runs its body with {@link solo}: the Promise API in async mode, the
+ * Sync API in threads mode (blocking this thread is harmless when no other
+ * party exists). A solo body never leaves this thread, so unlike a party it
+ * may use `assert` and `using`.
+ *
+ * A party is written against the Promise API; {@link syncView} makes the same
+ * code call the Sync API (`acquire` → `acquireSync`, `wait` → `waitSync`,
+ * `hold` → `holdSync`, `abort` → `abortSync`, …). A party crosses to a worker
+ * as source text, so it must not capture anything (weft checks, and the
+ * thread fails to start naming the variable) and must not use `using`
+ * declarations (the transpiler lowers them into module-level helpers, which
+ * would be captures); it may `await import(...)`.
+ */
+
+import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Thread } from '../../src/index.js';
+import { describe as describeShared } from '../../src/share/protocol.js';
+import { COND_WAITERS, EVENT_WAITERS, SEM_WAITERS } from '../../src/sync/layout.js';
+import { Condition } from '../../src/sync/condition.js';
+import { Event } from '../../src/sync/event.js';
+import { Semaphore } from '../../src/sync/semaphore.js';
+
+declare global {
+  // The shared counter a Barrier action finds in whichever thread runs it
+  // (an action takes no arguments and cannot capture): see barrier-tests.
+  var conformanceActionLog: Int32Array | undefined;
+}
+
+export type Mode = 'async' | 'threads';
+export const MODES: readonly Mode[] = ['async', 'threads'];
+
+/** A test's parties: `shared` holds the primitives and result arrays; `index` is 0..n-1. */
+export type Party<S> = (shared: S, index: number) => unknown;
+
+/** How long any wait of the harness may take before the test fails (upstream's SHORT_TIMEOUT). */
+export const PATIENCE = 30_000;
+
+/** `Int32Array` of `length` zeroed shared words. */
+export function ints(length: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(length * Int32Array.BYTES_PER_ELEMENT));
+}
+
+/** `Float64Array` of `length` zeroed shared slots. */
+export function floats(length: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `check` until it holds (upstream's `sleeping_retry`); fails the test after {@link PATIENCE}. */
+export async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = performance.now() + PATIENCE;
+  while (!check()) {
+    if (performance.now() > deadline) throw new Error(`gave up after ${PATIENCE} ms waiting for ${what}`);
+    await sleep(1);
+  }
+}
+
+/**
+ * How many parties are parked (or registered to park) on an Event,
+ * Semaphore or Condition, read from its shared words — the exact form of
+ * upstream's `wait_threads_blocked`. Locks keep no count.
+ */
+export function waitersOf(primitive: Event | Semaphore | Condition): () => number {
+  if (primitive instanceof Event) {
+    const words = primitive[describeShared]();
+    return () => Atomics.load(words, EVENT_WAITERS);
+  }
+  if (primitive instanceof Semaphore) {
+    const words = primitive[describeShared]();
+    return () => Atomics.load(words, SEM_WAITERS);
+  }
+  const { words } = primitive[describeShared]();
+  return () => Atomics.load(words, COND_WAITERS);
+}
+
+/**
+ * Lets `n` parties that have started reach the call they block in. With a
+ * `waiters` probe it waits until that many are parked; without one (locks
+ * keep no count) it sleeps briefly, as upstream's `wait_threads_blocked` does.
+ */
+export async function waitThreadsBlocked(n: number, waiters?: () => number): Promise<void> {
+  if (waiters === undefined) return sleep(10 * n);
+  return until(() => waiters() >= n, `${n} parties to block`);
+}
+
+/** Upstream's `assertTimeout`: `actual` ms is roughly the `expected` timeout. */
+export function assertTimeout(actual: number, expected: number): void {
+  assert.ok(actual >= expected * 0.6, `waited ${actual.toFixed(1)} ms, expected about ${expected} ms`);
+  assert.ok(actual < expected * 10, `waited ${actual.toFixed(1)} ms, expected about ${expected} ms`);
+}
+
+/** Runs a full garbage collection, after the current job lets go of its WeakRef targets. */
+export async function collectGarbage(): Promise<void> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
+}
+
+/**
+ * Gives a primitive the Promise API backed by its Sync API: `x(...)` calls
+ * `xSync(...)` when the primitive has it — blocking the calling thread — and
+ * returns its result as a promise (a throw becomes a rejection). Anything
+ * else passes through. Self-contained: its source is embedded in every party
+ * sent to a worker.
+ */
+export function syncView<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return value;
+  const primitive = value as Record<PropertyKey, any>;
+  if (typeof primitive.acquireSync !== 'function' && typeof primitive.waitSync !== 'function') return value;
+  return new Proxy(primitive, {
+    get(target, key) {
+      const syncKey = typeof key === 'string' ? `${key}Sync` : undefined;
+      if (syncKey !== undefined && typeof target[syncKey] === 'function') {
+        return async (...args: unknown[]) => target[syncKey](...args);
+      }
+      // Read on the primitive itself: its methods and getters use #private fields.
+      const member = target[key];
+      return typeof member === 'function' ? member.bind(target) : member;
+    },
+  }) as T;
+}
+
+/** `syncView` over every value of a `shared` object. */
+function syncViews<S>(shared: S): S {
+  const entries = Object.entries(shared as Record<string, unknown>).map(([key, value]) => [key, syncView(value)]);
+  return Object.fromEntries(entries) as S;
+}
+
+/** Runs a test body that upstream runs wholly in the main thread; see the header. */
+export async function solo<S>(mode: Mode, body: (shared: S) => unknown, shared: S): Promise<void> {
+  await body(mode === 'threads' ? syncViews(shared) : shared);
+}
+
+// Control words a bunch shares with its parties: [0] started, [1] finished,
+// [2] may exit. The runner below repeats the offsets as literals: it cannot
+// capture these constants.
+const STARTED = 0;
+const FINISHED = 1;
+const CAN_EXIT = 2;
+
+declare const PARTY: Party<any>;
+declare const SYNC_VIEW: typeof syncView;
+
+/**
+ * What every party runs, here or in a worker, with `PARTY` and `SYNC_VIEW`
+ * replaced by the party's and syncView's source (see `compose`): announce the
+ * start, wait until all parties have started (so a slow worker start cannot
+ * look like a slow party), run, announce the end, and wait for permission to
+ * exit (upstream's `wait_before_exit`).
+ */
+async function runParty(
+  control: Int32Array,
+  shared: Record<string, unknown>,
+  index: number,
+  parties: number,
+  sync: boolean,
+  inWorker: boolean,
+  patience: number,
+): Promise<void> {
+  const party = PARTY;
+  const view = SYNC_VIEW;
+  const waitWord = async (slot: number, done: (value: number) => boolean, what: string): Promise<void> => {
+    const deadline = performance.now() + patience;
+    for (let value = Atomics.load(control, slot); !done(value); value = Atomics.load(control, slot)) {
+      const left = deadline - performance.now();
+      if (left <= 0) throw new Error(`party ${index} gave up waiting for ${what}`);
+      if (inWorker) Atomics.wait(control, slot, value, left);
+      else await Atomics.waitAsync(control, slot, value, left).value;
+    }
+  };
+  const args = sync ? Object.fromEntries(Object.entries(shared).map(([key, value]) => [key, view(value)])) : shared;
+  Atomics.add(control, 0, 1);
+  Atomics.notify(control, 0);
+  await waitWord(0, (started) => started >= parties, 'the other parties to start');
+  try {
+    await party(args, index);
+  } finally {
+    Atomics.add(control, 1, 1);
+    Atomics.notify(control, 1);
+    await waitWord(2, (canExit) => canExit !== 0, 'doFinish()');
+  }
+}
+
+type Runner = typeof runParty;
+const composed = new WeakMap<Function, Runner>();
+
+/** `runParty` with `party` built in, as one self-contained function weft can send as source. */
+function compose(party: Party<any>): Runner {
+  let runner = composed.get(party);
+  if (runner === undefined) {
+    const source = runParty
+      .toString()
+      .replace(/\bPARTY\b/, () => `(${party.toString()})`)
+      .replace(/\bSYNC_VIEW\b/, () => `(${syncView.toString()})`);
+    // `__name` is a helper the transpiler may insert; weft supplies it in workers.
+    runner = new Function('__name', `return (${source});`)((fn: unknown) => fn) as Runner;
+    composed.set(party, runner);
+  }
+  return runner;
+}
+
+export interface BunchOptions {
+  /** Parties stay alive after their function returned until `doFinish()` (upstream's `wait_before_exit`). */
+  waitBeforeExit?: boolean;
+  /**
+   * In threads mode, run the last `main` parties as async tasks of this
+   * thread, with the Promise API — upstream 3.12's `run_threads`, where the
+   * main thread is one of the parties.
+   */
+  main?: number;
+}
+
+/**
+ * `n` parties running `party` in the given mode (upstream's `Bunch`). They
+ * start at once; `join()` waits for all and fails if any threw (a thread's
+ * `exception` or non-zero exit code) or if they outlast {@link PATIENCE}.
+ */
+export class Bunch<S extends object> {
+  readonly #control = ints(3);
+  readonly #threads: Thread[] = [];
+  readonly #tasks: Promise<void>[] = [];
+  readonly #errors: unknown[] = [];
+  readonly #n: number;
+
+  constructor(mode: Mode, party: Party<S>, n: number, shared: S, options: BunchOptions = {}) {
+    const { waitBeforeExit = false, main = 0 } = options;
+    this.#n = n;
+    if (!waitBeforeExit) this.#control[CAN_EXIT] = 1;
+    const run = compose(party);
+    for (let index = 0; index < n; index++) {
+      if (mode === 'async' || index >= n - main) {
+        const task = run(this.#control, shared as Record<string, unknown>, index, n, false, false, PATIENCE);
+        this.#tasks.push(task.catch((error: unknown) => void this.#errors.push(error)));
+      } else {
+        const thread = new Thread({
+          target: run,
+          args: [this.#control, shared as Record<string, unknown>, index, n, index % 2 === 0, true, PATIENCE],
+          name: `party ${index}`,
+          daemon: true, // a party stuck after a failed assertion must not keep the process alive
+        });
+        thread.start();
+        this.#threads.push(thread);
+      }
+    }
+  }
+
+  /** Starts a bunch and joins it. */
+  static async run<S extends object>(mode: Mode, party: Party<S>, n: number, shared: S, options?: BunchOptions): Promise<void> {
+    await new Bunch(mode, party, n, shared, options).join();
+  }
+
+  /** Parties that have started running. */
+  get started(): number {
+    return Atomics.load(this.#control, STARTED);
+  }
+
+  /** Parties whose function has returned or thrown. */
+  get finished(): number {
+    return Atomics.load(this.#control, FINISHED);
+  }
+
+  waitForStarted(): Promise<void> {
+    return until(() => this.started >= this.#n, `${this.#n} parties to start`);
+  }
+
+  waitForFinished(): Promise<void> {
+    return until(() => this.finished >= this.#n, `${this.#n} parties to finish`);
+  }
+
+  /** Lets parties started with `waitBeforeExit` exit. */
+  doFinish(): void {
+    Atomics.store(this.#control, CAN_EXIT, 1);
+    Atomics.notify(this.#control, CAN_EXIT);
+  }
+
+  /** Waits until every party has exited; throws what they threw. */
+  async join(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const gaveUp = new Promise<'gave up'>((resolve) => {
+      timer = setTimeout(() => resolve('gave up'), PATIENCE);
+    });
+    const outcome = await Promise.race([Promise.all([...this.#tasks, ...this.#threads.map((thread) => thread.join())]), gaveUp]);
+    clearTimeout(timer);
+    const errors = [...this.#errors];
+    for (const thread of this.#threads) {
+      if (thread.exception !== undefined) errors.push(thread.exception);
+      else if (thread.exitCode !== undefined && thread.exitCode !== 0) {
+        errors.push(new Error(`${thread.name} exited with code ${thread.exitCode}`));
+      }
+    }
+    if (outcome === 'gave up') {
+      throw new Error(`${this.#n - this.finished} of ${this.#n} parties still running after ${PATIENCE} ms`, {
+        cause: errors.length > 0 ? new AggregateError(errors) : undefined,
+      });
+    }
+    if (errors.length === 1) throw errors[0];
+    if (errors.length > 1) {
+      const first = errors[0] instanceof Error ? `${errors[0].name}: ${errors[0].message}` : String(errors[0]);
+      throw new AggregateError(errors, `${errors.length} of ${this.#n} parties failed; the first: ${first}`);
+    }
+    // Read atomically: orders every party's plain writes (times) before ours.
+    assert.equal(this.finished, this.#n, 'every party ran to its end');
+  }
+}
