@@ -6,6 +6,7 @@ import { moduleTask } from '../../src/run/task.js';
 import { Lock } from '../../src/sync/lock.js';
 import { Event } from '../../src/sync/event.js';
 import { CaptureError, DataCloneError, InvalidStateError } from '../../src/errors.js';
+import { inThread, quietly } from '../support/threads.js';
 
 function cell(): Int32Array {
   return new Int32Array(new SharedArrayBuffer(16));
@@ -75,22 +76,18 @@ test('an exception is printed by the default excepthook with the thread name, an
 });
 
 test('a thrown error keeps its code and cause', async () => {
-  const previous = Thread.excepthook;
-  Thread.excepthook = () => {};
-  try {
-    const thread = new Thread({
-      target: () => {
-        throw Object.assign(new Error('outer', { cause: new TypeError('inner') }), { code: 'E_TEST' });
-      },
-    });
+  const thread = new Thread({
+    target: () => {
+      throw Object.assign(new Error('outer', { cause: new TypeError('inner') }), { code: 'E_TEST' });
+    },
+  });
+  await quietly(async () => {
     thread.start();
     await thread.join();
-    const error = thread.exception as Error & { code: string };
-    assert.equal(error.code, 'E_TEST');
-    assert.equal((error.cause as Error).message, 'inner');
-  } finally {
-    Thread.excepthook = previous;
-  }
+  });
+  const error = thread.exception as Error & { code: string };
+  assert.equal(error.code, 'E_TEST');
+  assert.equal((error.cause as Error).message, 'inner');
 });
 
 test('start() twice, join before start and joining the current thread throw InvalidStateError', async () => {
@@ -151,16 +148,10 @@ test('a module task runs with its types, imported in the worker', async () => {
 });
 
 test('a module task naming a missing export fails in the thread with a clear error', async () => {
-  const previous = Thread.excepthook;
-  Thread.excepthook = () => {};
-  try {
-    const thread = new Thread({ target: moduleTask(new URL('./fixtures/tasks.ts', import.meta.url), 'nope') });
-    thread.start();
-    await thread.join();
-    assert.match((thread.exception as Error).message, /no exported function 'nope'/);
-  } finally {
-    Thread.excepthook = previous;
-  }
+  await assert.rejects(
+    inThread(moduleTask(new URL("./fixtures/tasks.ts", import.meta.url), "nope"), []),
+    /no exported function 'nope'/,
+  );
 });
 
 test('a subclass overriding run() runs it in the worker with its own fields as this', async () => {

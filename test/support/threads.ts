@@ -1,5 +1,6 @@
 // Test helpers for running code in a real worker thread.
 import { Thread } from '../../src/run/thread.js';
+import type { ModuleTask } from '../../src/run/task.js';
 
 /** Runs `fn` with Thread.excepthook silenced, for tests that expect a thread to fail. */
 export async function quietly<T>(fn: () => Promise<T> | T): Promise<T> {
@@ -13,7 +14,7 @@ export async function quietly<T>(fn: () => Promise<T> | T): Promise<T> {
 }
 
 /** Runs `target(...args)` in a new thread and rethrows what it threw. */
-export async function inThread(target: (...args: any[]) => unknown, args: unknown[]): Promise<void> {
+export async function inThread(target: ((...args: any[]) => unknown) | ModuleTask, args: unknown[]): Promise<void> {
   const thread = new Thread({ target, args });
   await quietly(async () => {
     thread.start();
