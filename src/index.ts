@@ -18,4 +18,7 @@ export { SharedArray } from './shared/array.js';
 export type { Typecode, IntegerTypecode, BigIntTypecode, FloatTypecode, ValueOf, InputOf, ViewOf } from './shared/typecodes.js';
 export { SharedMemory, SharedMemoryExistsError, SharedMemoryNotFoundError, type SharedMemoryOptions } from './shared/shared-memory.js';
 export { ShareableList, type ShareableItem, type ShareableListOptions } from './shared/shareable-list.js';
+export { Queue, type QueueOptions } from './queue/queue.js';
+export { JoinableQueue } from './queue/joinable-queue.js';
+export { SimpleQueue } from './queue/simple-queue.js';
 export { threads, getContext, type Context } from './scope/threads.js';

@@ -22,6 +22,8 @@ export interface Memory {
   readonly waiter: Waiter;
   /** Fresh zero-filled shared bytes, 8-byte aligned. */
   allocate(byteLength: number): SharedArrayBuffer;
+  /** Fresh zero-filled shared bytes that can grow in place up to `maxByteLength`. */
+  allocateGrowable(byteLength: number, maxByteLength: number): SharedArrayBuffer;
   /** A nonzero id of the calling thread, unique among every party of this memory. */
   selfId(): number;
 }
@@ -32,6 +34,9 @@ export const threadsMemory: Memory = {
   waiter: atomicsWaiter,
   allocate(byteLength) {
     return new SharedArrayBuffer(byteLength);
+  },
+  allocateGrowable(byteLength, maxByteLength) {
+    return new SharedArrayBuffer(byteLength, { maxByteLength });
   },
   selfId() {
     // threadId is unique per process for its whole life; the main thread is 0.

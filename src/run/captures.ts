@@ -10,7 +10,14 @@
  * expressions. What resolves to none of them is free.
  */
 
-import { parseExpressionAt } from 'acorn';
+import { createRequire } from 'node:module';
+
+// acorn is loaded on first use: a program that never sends a function to a
+// thread never pays for the parser.
+let acorn: typeof import('acorn') | undefined;
+function parser(): typeof import('acorn') {
+  return (acorn ??= createRequire(import.meta.url)('acorn') as typeof import('acorn'));
+}
 
 // acorn's node type is structural; we only read a few fields.
 interface Node {
@@ -236,7 +243,7 @@ export interface Analysis {
 
 /** Parses `source` (a function expression) and returns what it uses from outside itself. */
 export function analyseFunction(source: string): Analysis {
-  const node = parseExpressionAt(source, 0, { ecmaVersion: 'latest', sourceType: 'module' }) as unknown as Node;
+  const node = parser().parseExpressionAt(source, 0, { ecmaVersion: 'latest', sourceType: 'module' }) as unknown as Node;
   // `run(x) { … }` (method shorthand) parses as the call `run(x)`: only a
   // function expression spanning the whole source counts.
   if ((node.type !== 'FunctionExpression' && node.type !== 'ArrowFunctionExpression') || source.slice(node.end).trim() !== '') {

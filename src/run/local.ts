@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { threadId } from 'node:worker_threads';
 import { describe, registerShareable, revive } from '../share/protocol.js';
 import { compileFunction } from './compile.js';
 import { functionSource, type FunctionSource } from './inline.js';
@@ -48,7 +48,7 @@ export class Local<T extends object = Record<string, unknown>> {
    *   initial attributes (sent as source, so it must not capture variables).
    */
   constructor(init?: () => Partial<T>) {
-    const id = attachingId ?? randomUUID();
+    const id = attachingId ?? `${threadId}:${++created}`;
     const source = attachingInit ?? (init === undefined ? undefined : functionSource(init, 'Local init'));
     attachingId = undefined;
     attachingInit = undefined;
@@ -94,6 +94,8 @@ export function local<T extends object = Record<string, unknown>>(init?: () => P
   return new Local<T>(init) as LocalOf<T>;
 }
 
+// Ids are unique per process: the creating thread's id and its own counter.
+let created = 0;
 let attachingId: string | undefined;
 let attachingInit: FunctionSource | undefined;
 

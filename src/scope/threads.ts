@@ -11,6 +11,9 @@ import { SharedMemory } from '../shared/shared-memory.js';
 import { ShareableList } from '../shared/shareable-list.js';
 import { Thread } from '../run/thread.js';
 import { Timer } from '../run/timer.js';
+import { Queue } from '../queue/queue.js';
+import { JoinableQueue } from '../queue/joinable-queue.js';
+import { SimpleQueue } from '../queue/simple-queue.js';
 
 /**
  * The `threads` scope as a context object (Python's
@@ -41,6 +44,9 @@ export const threads = Object.freeze({
   SharedArray,
   SharedMemory,
   ShareableList,
+  Queue,
+  JoinableQueue,
+  SimpleQueue,
   Thread,
   Timer,
 });

@@ -35,6 +35,7 @@ export interface Shareable {
 
 /** A class whose instances are {@link Shareable}. */
 export interface ShareableClass<T extends Shareable = Shareable> {
+  readonly name: string;
   prototype: T;
   [revive](data: any): T;
 }
@@ -42,6 +43,7 @@ export interface ShareableClass<T extends Shareable = Shareable> {
 interface Registration {
   readonly revive: (data: unknown) => unknown;
   readonly module: string | undefined;
+  readonly className: string;
 }
 
 const registry = singleton('shareables', () => new Map<string, Registration>());
@@ -90,11 +92,15 @@ export function registerShareable(kind: string, cls: ShareableClass<any>, option
   if (existing !== undefined && Object.prototype.hasOwnProperty.call(proto, KIND) && proto[KIND] === kind) {
     return; // the same class registered twice (a module evaluated again): harmless
   }
-  if (existing !== undefined) {
+  if (existing !== undefined && existing.className !== cls.name) {
     throw new TypeError(`registerShareable(): kind '${kind}' is already registered to another class`);
   }
   Object.defineProperty(proto, KIND, { value: kind, enumerable: false, configurable: true });
-  registry.set(kind, { revive: (data) => cls[revive](data), module: options.module });
+  // A class of the same name under a registered kind is another copy of the
+  // same module (weft loaded twice in one thread): its instances can be sent,
+  // and arrivals keep reviving through the first copy.
+  if (existing !== undefined) return;
+  registry.set(kind, { revive: (data) => cls[revive](data), module: options.module, className: cls.name });
 }
 
 /** The registration of `kind`, if this thread has one. */

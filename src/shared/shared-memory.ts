@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { InvalidStateError, WeftError } from '../errors.js';
 import { memoryOf, type Memory } from '../memory/memory.js';
@@ -140,7 +139,8 @@ export class SharedMemory implements Disposable {
     }
     for (;;) {
       // Python's names are 'psm_' + 8 hex digits; a taken one is simply drawn again.
-      const generated = `wnsm_${randomBytes(4).toString('hex')}`;
+      // Random, not secret: a clash only means another try.
+      const generated = `wnsm_${Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0')}`;
       if (register(generated, buffer)) return [generated, buffer];
     }
   }

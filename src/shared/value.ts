@@ -80,6 +80,8 @@ export class Value<T extends Typecode = Typecode> {
   static #attaching: Attachment | undefined;
 
   readonly #typecode: T;
+  // Names this value in errors; built once, not on every assignment.
+  readonly #where: string;
   readonly #type: ElementType;
   readonly #view: ElementArray;
   readonly #lock: Lock | RLock | undefined;
@@ -95,6 +97,7 @@ export class Value<T extends Typecode = Typecode> {
     this.#memory = memoryOf(new.target);
     this.#type = elementType(typecode, 'Value()');
     this.#typecode = typecode;
+    this.#where = `Value('${typecode}')`;
     if (attachment !== undefined) {
       this.#view = attachment.view;
       this.#lock = attachment.lock;
@@ -124,7 +127,7 @@ export class Value<T extends Typecode = Typecode> {
   }
 
   set value(value: InputOf<T>) {
-    this.#type.store(this.#view, 0, value, `Value('${this.#typecode}')`);
+    this.#type.store(this.#view, 0, value, this.#where);
   }
 
   /** The same as reading `value`. */

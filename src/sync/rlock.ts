@@ -40,14 +40,17 @@ export class RLock {
     this.#words = claimWords(this.#memory, RLOCK_WORDS);
   }
 
+  // The owner word is written with plain stores: only the owning thread ever
+  // finds its own id there, and its own writes are always visible to it; the
+  // lock word's atomic swap orders them for everyone else.
   #reenter(): boolean {
-    if (Atomics.load(this.#words, RLOCK_OWNER) !== this.#memory.selfId()) return false;
+    if (this.#words[RLOCK_OWNER] !== this.#memory.selfId()) return false;
     this.#words[RLOCK_COUNT]!++;
     return true;
   }
 
   #own(): void {
-    Atomics.store(this.#words, RLOCK_OWNER, this.#memory.selfId());
+    this.#words[RLOCK_OWNER] = this.#memory.selfId();
     this.#words[RLOCK_COUNT] = 1;
   }
 
@@ -94,7 +97,7 @@ export class RLock {
   release(): void {
     if (!this[isOwned]()) throw new InvalidStateError('RLock.release(): cannot release un-acquired lock');
     if (--this.#words[RLOCK_COUNT]! > 0) return;
-    Atomics.store(this.#words, RLOCK_OWNER, 0);
+    this.#words[RLOCK_OWNER] = 0;
     unlock(this.#words, RLOCK_STATE, this.#memory.waiter);
   }
 
@@ -141,7 +144,7 @@ export class RLock {
 
   /** @internal */
   [isOwned](): boolean {
-    return Atomics.load(this.#words, RLOCK_OWNER) === this.#memory.selfId();
+    return this.#words[RLOCK_OWNER] === this.#memory.selfId();
   }
 
   /** @internal */

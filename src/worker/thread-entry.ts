@@ -10,6 +10,7 @@ import { loadTarget } from '../run/load.js';
 import { sendError } from '../run/error-transfer.js';
 import { CANCELLED, current, FINISHED, LIFE, READY, type ThreadReport, type ThreadStart } from '../run/thread-state.js';
 import { seed } from '../shared/registry-state.js';
+import { loadBuiltins } from './load-builtins.js';
 
 const start = (workerData as { data: ThreadStart }).data;
 // Listen for shared-memory names first: the parent may be waiting to announce one.
@@ -23,6 +24,9 @@ current.main = false;
 // No top-level await: the built entry is CommonJS (see scripts/bundle-worker.mjs).
 async function run(): Promise<void> {
   try {
+    // Shareables arrived: make every built-in kind revivable here, so this
+    // thread can also take them from queues synchronously.
+    if (start.args.patches !== undefined || start.self?.patches !== undefined) await loadBuiltins();
     const [fn, args, self] = await Promise.all([
       loadTarget(start.target),
       decodeAsync(start.args) as Promise<unknown[]>,

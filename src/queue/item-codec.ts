@@ -1,0 +1,105 @@
+/**
+ * Items on their way into and out of a queue's ring: marshalled (shareables
+ * become descriptions), encoded to bytes by the codec, and the shared buffers
+ * they refer to published beside them.
+ *
+ * Shared buffers cannot be written into bytes: a `SharedArrayBuffer` only
+ * reaches another thread by being posted. So an item that refers to any (a
+ * Lock's words, a SharedArray's memory) publishes them in the process-wide
+ * shared-memory registry under a token; the consumer claims them by token and
+ * removes them. Items without shared buffers — the common case — cost nothing
+ * extra.
+ */
+
+import { decode, encode, type Envelope } from '../share/marshal.js';
+import { lookup, register, unregister } from '../shared/registry.js';
+import { DataCloneError } from '../errors.js';
+import { decodeItem, encodeItem, ItemWriter } from './codec.js';
+import type { RawItem } from './ring.js';
+
+/** An item encoded for the ring. */
+export interface EncodedItem {
+  readonly writer: ItemWriter;
+  /** 0: a plain value. Otherwise the bytes are an envelope, and `buffers` shared buffers are published under it. */
+  readonly token: number;
+  readonly buffers: number;
+}
+
+const idle: ItemWriter[] = [];
+
+// Writers are reused: one per put in flight on this thread (a parked async
+// put keeps its writer until it ends).
+function takeWriter(): ItemWriter {
+  const writer = idle.pop() ?? new ItemWriter(4096);
+  writer.reset();
+  return writer;
+}
+
+/** Returns a writer once its put has ended. */
+export function releaseWriter(writer: ItemWriter): void {
+  if (idle.length < 8) idle.push(writer);
+}
+
+function bufferName(token: number, index: number): string {
+  return `weft:queue-item:${token}:${index}`;
+}
+
+function newToken(): number {
+  return (Math.random() * 0x7ffffffe + 1) | 0;
+}
+
+/**
+ * Encodes `item` for a put. Throws {@link DataCloneError} naming the path of
+ * anything that cannot cross, before anything is published.
+ */
+export function encodeForRing(item: unknown, root: string): EncodedItem {
+  const envelope = encode(item, { root });
+  const writer = takeWriter();
+  const buffers: SharedArrayBuffer[] = [];
+  try {
+    if (envelope.patches === undefined) {
+      encodeItem(envelope.value, writer, buffers);
+      if (buffers.length === 0) return { writer, token: 0, buffers: 0 };
+      writer.reset();
+      buffers.length = 0;
+    }
+    encodeItem(envelope, writer, buffers);
+  } catch (error) {
+    releaseWriter(writer);
+    throw error;
+  }
+  for (;;) {
+    const token = newToken();
+    if (!register(bufferName(token, 0), buffers[0] ?? new SharedArrayBuffer(0))) continue;
+    for (let i = 1; i < buffers.length; i++) register(bufferName(token, i), buffers[i]!);
+    return { writer, token, buffers: buffers.length };
+  }
+}
+
+/** Withdraws what {@link encodeForRing} published, for a put that did not deliver. */
+export function withdraw(encoded: EncodedItem): void {
+  if (encoded.token === 0) return;
+  for (let i = 0; i < Math.max(1, encoded.buffers); i++) unregister(bufferName(encoded.token, i));
+}
+
+/** The value of a raw item from the ring, or its envelope if it holds shareables. */
+export function decodeRaw(raw: RawItem): { value: unknown } | { envelope: Envelope } {
+  if (raw.token === 0) return { value: decodeItem(raw.bytes, raw.offset, raw.length, []) };
+  const buffers: SharedArrayBuffer[] = [];
+  for (let i = 0; i < raw.buffers; i++) {
+    const buffer = lookup(bufferName(raw.token, i));
+    if (buffer === undefined) {
+      throw new DataCloneError('item', `a queue item's shared buffer ${i} (token ${raw.token}) is not reachable from this thread`);
+    }
+    buffers.push(buffer);
+  }
+  return { envelope: decodeItem(raw.bytes, raw.offset, raw.length, buffers) as Envelope };
+}
+
+/** Removes a taken item's published buffers from the registry. */
+export function release(raw: { token: number; buffers: number }): void {
+  if (raw.token === 0) return;
+  for (let i = 0; i < Math.max(1, raw.buffers); i++) unregister(bufferName(raw.token, i));
+}
+
+export { decode as reviveEnvelope };

@@ -1,0 +1,72 @@
+/**
+ * Shared layout of a queue: a header of 32-bit words and a byte ring of
+ * frames. Every offset and code stored in shared memory is defined here.
+ *
+ * ```
+ *  header words
+ *   [0]  putLock      mutex word: one producer writes at a time, so an item's frames are contiguous
+ *   [1]  getLock      mutex word: one consumer reads at a time
+ *   [2]  count        items committed and not yet taken (a streamed item counts from its first frame)
+ *   [3]  head         ring bytes consumed, mod 2^32
+ *   [4]  tail         ring bytes committed, mod 2^32
+ *   [5]  countWaiters parties parked on count (putters: full; getters: empty)
+ *   [6]  headWaiters  producers parked for ring space
+ *   [7]  tailWaiters  consumers parked for the next frame of a streamed item
+ *   [8]  unfinished   items put and not yet marked taskDone()
+ *   [9]  joinWaiters  parties parked in join()
+ *   [10] shutdown     OPEN | SHUT | SHUT_IMMEDIATE
+ *   [11] maxsize      items; 0 = unbounded
+ *   [12] capacity     ring bytes now, a power of two (the ring's buffer is growable)
+ *   [13] budget       1 if capacity is a hard byte budget (bigger items fail instead of streaming)
+ *   [14] maxCapacity  the most the ring may grow to; beyond, items stream and puts wait
+ *
+ *  ring: frames, each at a multiple of 16 bytes, never split across the end
+ *   +--------+--------+--------+--------+---------------------------+-----+
+ *   | length | kind   | item   | token  | payload (length bytes)    | pad |
+ *   | int32  | +n<<8  | length | int32  | may wrap around the end   | →16 |
+ *   +--------+--------+--------+--------+---------------------------+-----+
+ *   kind: WHOLE (an item in one frame), FIRST / MORE / LAST (a streamed item),
+ *   ABORT (the producer gave up mid-stream: drop what was read of it);
+ *   n: how many shared buffers the item refers to, published under `token`.
+ * ```
+ */
+
+export const HEADER_WORDS = 15;
+export const PUT_LOCK = 0;
+export const GET_LOCK = 1;
+export const COUNT = 2;
+export const HEAD = 3;
+export const TAIL = 4;
+export const COUNT_WAITERS = 5;
+export const HEAD_WAITERS = 6;
+export const TAIL_WAITERS = 7;
+export const UNFINISHED = 8;
+export const JOIN_WAITERS = 9;
+export const SHUTDOWN = 10;
+export const MAXSIZE = 11;
+export const CAPACITY = 12;
+export const BUDGET = 13;
+export const MAX_CAPACITY = 14;
+
+export const OPEN = 0;
+export const SHUT = 1;
+export const SHUT_IMMEDIATE = 2;
+
+export const FRAME_HEADER = 16;
+export const WHOLE = 1;
+export const FIRST = 2;
+export const MORE = 3;
+export const LAST = 4;
+export const ABORT = 5;
+
+/** Default initial ring size. */
+export const DEFAULT_CAPACITY = 1 << 16;
+/** Default limit the ring grows to: larger items stream through it. */
+export const DEFAULT_MAX_CAPACITY = 1 << 26;
+/** Smallest ring: room for a streamed chunk and an ABORT frame. */
+export const MIN_CAPACITY = 256;
+
+/** Bytes a frame with `length` payload bytes occupies. */
+export function frameSize(length: number): number {
+  return FRAME_HEADER + ((length + 15) & ~15);
+}

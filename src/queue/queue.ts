@@ -1,0 +1,325 @@
+import { acquireDeadline, FOREVER, throwIfAborted, waitDeadline } from '../memory/deadline.js';
+import type { AsyncBlockingOptions, AsyncTimeoutOptions, BlockingOptions, TimeoutOptions } from '../memory/deadline.js';
+import { memoryOf, type Memory } from '../memory/memory.js';
+import { runAsync, runSync, type Procedure } from '../memory/steps.js';
+import { decodeAsync, type Envelope } from '../share/marshal.js';
+import { describe, registerShareable, revive, SCOPE } from '../share/protocol.js';
+import { QueueEmptyError, QueueFullError, ShutDownError } from '../errors.js';
+import {
+  BUDGET, CAPACITY, COUNT, DEFAULT_CAPACITY, DEFAULT_MAX_CAPACITY, MAX_CAPACITY, frameSize, HEADER_WORDS, MAXSIZE, MIN_CAPACITY, SHUTDOWN, OPEN,
+} from './layout.js';
+import { FrameRing, type GetRefusal, type PutRefusal, type RawItem } from './ring.js';
+import { decodeRaw, encodeForRing, release, releaseWriter, reviveEnvelope, withdraw } from './item-codec.js';
+
+/** Options of {@link Queue}. */
+export interface QueueOptions {
+  /** Most items the queue holds; `put` waits while it is full. 0 (default): unbounded. */
+  maxsize?: number;
+  /**
+   * A byte budget: the queue's shared memory never exceeds it, and an item
+   * whose encoding is larger fails with a RangeError naming both sizes.
+   * Without it, the ring is `ringBytes` and larger items stream through it.
+   */
+  maxBytes?: number;
+  /** Initial ring size in bytes when there is no `maxBytes` (default 64 KiB); it grows as needed. */
+  ringBytes?: number;
+  /**
+   * How far the ring may grow (default 64 MiB). An unbounded queue holds up to
+   * this many encoded bytes before `put` waits; larger items stream through.
+   */
+  maxRingBytes?: number;
+}
+
+/** Options of the Promise-returning `put` / `get`. */
+export type QueueOptionsAsync = AsyncBlockingOptions;
+
+function powerOfTwoAtLeast(n: number): number {
+  let size = MIN_CAPACITY;
+  while (size < n) size *= 2;
+  return size;
+}
+
+function checkCount(what: string, name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0x7fffffff) {
+    throw new RangeError(`${what}: ${name} must be an integer >= 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+const scratch = { bytes: new Uint8Array(4096) };
+const scratchBytes = (): Uint8Array => scratch.bytes;
+
+type Taken = { value: unknown } | { envelope: Envelope };
+
+/**
+ * A multi-producer, multi-consumer FIFO queue between threads (Python's
+ * `queue.Queue`, and `multiprocessing.Queue` / `JoinableQueue`).
+ *
+ * Items are any structured-clone value; shareables among them (a Lock, a
+ * Value…) arrive as live handles. Each item is encoded into a ring of shared
+ * memory — no message per item — and decoded by the taker. Nothing is lost,
+ * duplicated or torn: a put either delivers the whole item or throws, also
+ * when it times out or is aborted halfway, and an item larger than the ring
+ * streams through it. FIFO per producer.
+ *
+ * Every blocking call exists twice: `put` / `get` / `join` return Promises and
+ * never block the event loop; `putSync` / `getSync` / `joinSync` block the
+ * calling thread. Shutdown follows Python 3.13.
+ *
+ * @example
+ * ```ts
+ * import { Queue, Thread } from 'weft';
+ * const queue = new Queue<{ n: number }>({ maxsize: 5 });
+ * const producer = new Thread({
+ *   target: (q: Queue<{ n: number }>) => {
+ *     for (let n = 1; n <= 3; n++) q.putSync({ n });
+ *     q.shutdown();
+ *   },
+ *   args: [queue],
+ * });
+ * producer.start();
+ * const seen: number[] = [];
+ * for await (const item of queue) seen.push(item.n);
+ * console.log(seen); // [ 1, 2, 3 ]
+ * ```
+ * @see Python's `queue.Queue` and `multiprocessing.JoinableQueue`
+ */
+export class Queue<T = unknown> implements AsyncIterable<T> {
+  readonly #memory: Memory;
+  readonly #words: Int32Array;
+  readonly #data: SharedArrayBuffer;
+  readonly #ring: FrameRing;
+
+  /**
+   * @throws RangeError for a negative or non-integer `maxsize`, `maxBytes` or `ringBytes`.
+   */
+  constructor(options: QueueOptions = {}) {
+    this.#memory = memoryOf(new.target);
+    const attaching = attached;
+    attached = undefined;
+    if (attaching !== undefined) {
+      this.#words = attaching.words;
+      this.#data = attaching.data;
+    } else {
+      const what = `${new.target.name}()`;
+      const maxsize = checkCount(what, 'maxsize', options.maxsize ?? 0);
+      const budget = options.maxBytes === undefined ? undefined : checkCount(what, 'maxBytes', options.maxBytes);
+      const ring = checkCount(what, 'ringBytes', options.ringBytes ?? DEFAULT_CAPACITY);
+      const limit = checkCount(what, 'maxRingBytes', options.maxRingBytes ?? Math.max(ring, DEFAULT_MAX_CAPACITY));
+      const capacity = powerOfTwoAtLeast(budget ?? Math.min(ring, limit));
+      const maxCapacity = budget === undefined ? powerOfTwoAtLeast(limit) : capacity;
+      this.#words = new Int32Array(this.#memory.allocate(HEADER_WORDS * 4));
+      this.#data = this.#memory.allocateGrowable(capacity, maxCapacity);
+      this.#words[MAXSIZE] = maxsize;
+      this.#words[CAPACITY] = capacity;
+      this.#words[MAX_CAPACITY] = maxCapacity;
+      this.#words[BUDGET] = budget === undefined ? 0 : 1;
+    }
+    this.#ring = new FrameRing(this.#words, this.#data, this.#memory.waiter);
+  }
+
+  /** Most items the queue holds (0: unbounded). */
+  get maxsize(): number {
+    return this.#words[MAXSIZE]!;
+  }
+
+  /** Approximate number of items in the queue. */
+  qsize(): number {
+    return Atomics.load(this.#words, COUNT);
+  }
+
+  /** Whether the queue is empty (a snapshot). */
+  empty(): boolean {
+    return this.qsize() === 0;
+  }
+
+  /** Whether the queue holds `maxsize` items (a snapshot). */
+  full(): boolean {
+    const maxsize = this.maxsize;
+    return maxsize > 0 && this.qsize() >= maxsize;
+  }
+
+  /** Whether `shutdown()` has been called. */
+  get isShutdown(): boolean {
+    return Atomics.load(this.#words, SHUTDOWN) !== OPEN;
+  }
+
+  #encode(item: T, what: string) {
+    const encoded = encodeForRing(item, 'item');
+    if (this.#words[BUDGET] === 1 && frameSize(encoded.writer.length) > this.#ring.capacity) {
+      withdraw(encoded);
+      releaseWriter(encoded.writer);
+      throw new RangeError(
+        `${what}: the item takes ${encoded.writer.length} bytes encoded, more than the queue's byte budget ` +
+          `(maxBytes ${this.#ring.capacity - 16} usable)`,
+      );
+    }
+    return encoded;
+  }
+
+  #putProcedure(item: T, what: string, block: boolean, deadline: number): { run: Procedure<PutRefusal | undefined>; done: (refusal: PutRefusal | 'aborted' | undefined) => void } {
+    const encoded = this.#encode(item, what);
+    const run = this.#ring.put(encoded.writer.bytes, encoded.writer.length, encoded.token, encoded.buffers, block, deadline);
+    const done = (refusal: PutRefusal | 'aborted' | undefined): void => {
+      releaseWriter(encoded.writer);
+      if (refusal === undefined) return;
+      withdraw(encoded);
+      if (refusal === 'aborted') return;
+      if (refusal === 'shutdown') throw new ShutDownError(`${what}: the queue has been shut down`);
+      throw new QueueFullError(item, block ? `${what}: the queue stayed full for the whole timeout` : `${what}: the queue is full`);
+    };
+    return { run, done };
+  }
+
+  /**
+   * Puts `item`, waiting while the queue is full (unless `blocking: false`),
+   * without blocking the event loop.
+   *
+   * @throws QueueFullError (carrying the item) if still full after `timeout` ms, or at once with `blocking: false`.
+   * @throws ShutDownError if the queue is shut down.
+   * @throws DataCloneError if the item cannot cross to another thread; RangeError if it exceeds `maxBytes`.
+   * @throws `signal.reason` on abort; the item is then not in the queue.
+   */
+  async put(item: T, options?: QueueOptionsAsync): Promise<void> {
+    throwIfAborted(options?.signal);
+    const deadline = acquireDeadline('Queue.put()', options);
+    const { run, done } = this.#putProcedure(item, 'Queue.put()', deadline !== undefined, deadline ?? FOREVER);
+    let refusal: PutRefusal | undefined;
+    try {
+      refusal = await runAsync(run, this.#memory.waiter, options?.signal);
+    } catch (error) {
+      done('aborted');
+      throw error;
+    }
+    done(refusal);
+  }
+
+  /** {@link put}, blocking the calling thread. */
+  putSync(item: T, options?: BlockingOptions): void {
+    const deadline = acquireDeadline('Queue.putSync()', options);
+    const { run, done } = this.#putProcedure(item, 'Queue.putSync()', deadline !== undefined, deadline ?? FOREVER);
+    done(runSync(run, this.#memory.waiter));
+  }
+
+  /** Puts without waiting. @throws QueueFullError if full. */
+  putNowait(item: T): void {
+    this.putSync(item, { blocking: false });
+  }
+
+  #take(raw: RawItem, revive: boolean): Taken {
+    const taken = decodeRaw(raw);
+    if ('value' in taken) return taken;
+    // Sync: revive here, so a failure leaves the item in the queue.
+    const value = revive ? { value: reviveEnvelope(taken.envelope) } : taken;
+    release(raw);
+    return value;
+  }
+
+  #refused(refusal: GetRefusal, what: string, block: boolean): never {
+    if (refusal === 'shutdown') throw new ShutDownError(`${what}: the queue has been shut down and is empty`);
+    throw new QueueEmptyError(block ? `${what}: no item arrived within the timeout` : `${what}: the queue is empty`);
+  }
+
+  /**
+   * Takes the oldest item, waiting for one (unless `blocking: false`),
+   * without blocking the event loop.
+   *
+   * @throws QueueEmptyError if none arrives within `timeout` ms, or at once with `blocking: false`.
+   * @throws ShutDownError once the queue is shut down and drained (at once after an immediate shutdown).
+   * @throws `signal.reason` on abort; nothing is taken.
+   */
+  async get(options?: QueueOptionsAsync): Promise<T> {
+    throwIfAborted(options?.signal);
+    const deadline = acquireDeadline('Queue.get()', options);
+    const block = deadline !== undefined;
+    const run = this.#ring.get(block, deadline ?? FOREVER, scratchBytes, (raw) => this.#take(raw, false));
+    const taken = await runAsync(run, this.#memory.waiter, options?.signal);
+    if (typeof taken === 'string') this.#refused(taken, 'Queue.get()', block);
+    return ('value' in taken ? taken.value : await decodeAsync(taken.envelope)) as T;
+  }
+
+  /** {@link get}, blocking the calling thread. */
+  getSync(options?: BlockingOptions): T {
+    const deadline = acquireDeadline('Queue.getSync()', options);
+    const block = deadline !== undefined;
+    const run = this.#ring.get(block, deadline ?? FOREVER, scratchBytes, (raw) => this.#take(raw, true));
+    const taken = runSync(run, this.#memory.waiter);
+    if (typeof taken === 'string') this.#refused(taken, 'Queue.getSync()', block);
+    return (taken as { value: unknown }).value as T;
+  }
+
+  /** Takes without waiting. @throws QueueEmptyError if empty. */
+  getNowait(): T {
+    return this.getSync({ blocking: false });
+  }
+
+  /**
+   * Marks one taken item as processed, for `join`.
+   *
+   * @throws RangeError if called more times than items were put.
+   */
+  taskDone(): void {
+    if (!this.#ring.taskDone()) throw new RangeError('Queue.taskDone(): called more times than there were items');
+  }
+
+  /**
+   * Waits until every item put has been marked done with `taskDone()`.
+   * Resolves `true`, or `false` if `timeout` ms passed first.
+   */
+  async join(options?: AsyncTimeoutOptions): Promise<boolean> {
+    throwIfAborted(options?.signal);
+    return runAsync(this.#ring.join(waitDeadline('Queue.join()', options?.timeout)), this.#memory.waiter, options?.signal);
+  }
+
+  /** {@link join}, blocking the calling thread. */
+  joinSync(options?: TimeoutOptions): boolean {
+    return runSync(this.#ring.join(waitDeadline('Queue.joinSync()', options?.timeout)), this.#memory.waiter);
+  }
+
+  /**
+   * Shuts the queue down (Python 3.13): `put` throws {@link ShutDownError}
+   * from now on, `get` drains what is left and then throws it, and every
+   * blocked caller wakes. With `immediate: true` the items left are dropped
+   * (each counted done for `join`) and `get` throws at once.
+   */
+  shutdown(options: { immediate?: boolean } = {}): void {
+    runSync(this.#ring.shutdown(options.immediate === true), this.#memory.waiter);
+  }
+
+  /** Yields items as they arrive; ends when the queue is shut down and drained. */
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) {
+      try {
+        yield await this.get();
+      } catch (error) {
+        if (error instanceof ShutDownError) return;
+        throw error;
+      }
+    }
+  }
+
+  get [Symbol.toStringTag](): string {
+    return `${this.constructor.name} size=${this.qsize()}${this.maxsize ? `/${this.maxsize}` : ''}${this.isShutdown ? ' shut down' : ''}`;
+  }
+
+  /** @internal */
+  get [SCOPE]() {
+    return this.#memory.scope;
+  }
+
+  /** @internal */
+  [describe](): { words: Int32Array; data: SharedArrayBuffer } {
+    return { words: this.#words, data: this.#data };
+  }
+
+  /** @internal */
+  static [revive](data: { words: Int32Array; data: SharedArrayBuffer }): Queue {
+    attached = data;
+    return new this();
+  }
+}
+
+// The state a revived handle attaches to (see Queue[revive]).
+let attached: { words: Int32Array; data: SharedArrayBuffer } | undefined;
+
+registerShareable('Queue', Queue, { module: import.meta.url });

@@ -1,0 +1,390 @@
+/**
+ * The item ring under every FIFO queue: encoded items go in as frames at the
+ * tail and come out at the head (see `layout.ts` for the words and frames).
+ *
+ * Producers take `putLock` for the whole of one item and consumers take
+ * `getLock` for the whole of one item, so each side is a single party at a
+ * time and the ring itself is single-producer single-consumer: the producer
+ * only moves `tail`, the consumer only moves `head`, each after the bytes are
+ * in place. `count` is the only word both sides change (atomically).
+ *
+ * An item that fits the ring is written whole and counted after its last
+ * byte, so a consumer never sees half an item. A larger item is *streamed*:
+ * counted when its first frame is in, then written frame by frame as the
+ * consumer frees space, which it reads as it comes. A producer that gives up
+ * mid-stream (timeout, abort, immediate shutdown) writes an ABORT frame — the
+ * ring always keeps room for one — and the consumer drops the partial item
+ * and takes the next: nothing half-delivered, nothing duplicated.
+ */
+
+import { expired, FOREVER } from '../memory/deadline.js';
+import { lockSteps, type Procedure } from '../memory/steps.js';
+import type { Waiter } from '../memory/waiter.js';
+import { unlock } from '../sync/mutex-word.js';
+import {
+  ABORT, COUNT, COUNT_WAITERS, FIRST, FRAME_HEADER, frameSize, GET_LOCK, HEAD, HEAD_WAITERS, LAST, MAXSIZE, MORE,
+  OPEN, PUT_LOCK, SHUT_IMMEDIATE, SHUTDOWN, TAIL, TAIL_WAITERS, UNFINISHED, WHOLE, CAPACITY, JOIN_WAITERS, MAX_CAPACITY,
+} from './layout.js';
+
+/** How a put ended when it did not deliver. */
+export type PutRefusal = 'full' | 'shutdown';
+/** How a get ended when it took nothing. */
+export type GetRefusal = 'empty' | 'shutdown';
+
+/** An item as it sits in the ring: its bytes and the shared buffers it refers to. */
+export interface RawItem {
+  readonly bytes: Uint8Array;
+  readonly offset: number;
+  readonly length: number;
+  readonly token: number;
+  readonly buffers: number;
+}
+
+const ABORTED = Symbol('aborted');
+
+export class FrameRing {
+  readonly #words: Int32Array;
+  // Views over the whole (growable) buffer: they track its length as it grows.
+  readonly #data: Uint8Array;
+  readonly #headerView: Int32Array;
+  // This handle's copy of the CAPACITY word; refreshed under a lock.
+  #capacity: number;
+  #mask: number;
+  readonly #waiter: Waiter;
+
+  constructor(words: Int32Array, buffer: SharedArrayBuffer, waiter: Waiter) {
+    this.#words = words;
+    this.#data = new Uint8Array(buffer);
+    this.#headerView = new Int32Array(buffer);
+    this.#capacity = words[CAPACITY]!;
+    this.#mask = this.#capacity - 1;
+    this.#waiter = waiter;
+  }
+
+  /** Picks up a capacity another thread grew the ring to (caller holds putLock or getLock). */
+  #refresh(): void {
+    const capacity = Atomics.load(this.#words, CAPACITY);
+    if (capacity !== this.#capacity) {
+      this.#capacity = capacity;
+      this.#mask = capacity - 1;
+    }
+  }
+
+  /**
+   * Grows the ring so `needed` more bytes fit, if it may grow (caller holds
+   * putLock). Takes getLock too — consumers only hold it while reading — and
+   * moves each byte from counter position `v & (old - 1)` to `v & (new - 1)`.
+   * Returns whether there is room now.
+   */
+  *#grow(needed: number): Procedure<boolean> {
+    const words = this.#words;
+    const limit = words[MAX_CAPACITY]!;
+    const used = (Atomics.load(words, TAIL) - Atomics.load(words, HEAD)) >>> 0;
+    let capacity = this.#capacity;
+    while (capacity - used < needed && capacity < limit) capacity *= 2;
+    if (capacity === this.#capacity) return false;
+    yield* lockSteps(words, GET_LOCK, FOREVER);
+    try {
+      const old = this.#capacity;
+      (this.#data.buffer as SharedArrayBuffer).grow(capacity);
+      // Consumers may have moved head meanwhile: relocate what is there now.
+      let v = Atomics.load(words, HEAD);
+      let left = (Atomics.load(words, TAIL) - v) >>> 0;
+      while (left > 0) {
+        const from = v & (old - 1);
+        const run = Math.min(left, old - from);
+        const to = v & (capacity - 1);
+        // Destinations lie in [old, capacity), sources in [0, old): no overlap.
+        if (to !== from) this.#data.copyWithin(to, from, from + run);
+        v = (v + run) | 0;
+        left -= run;
+      }
+      Atomics.store(words, CAPACITY, capacity);
+      this.#refresh();
+    } finally {
+      unlock(words, GET_LOCK, this.#waiter);
+    }
+    return capacity - used >= needed;
+  }
+
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  #free(): number {
+    const used = (Atomics.load(this.#words, TAIL) - Atomics.load(this.#words, HEAD)) >>> 0;
+    return this.#capacity - used;
+  }
+
+  #wake(index: number, waitersIndex: number, count = Infinity): void {
+    if (Atomics.load(this.#words, waitersIndex) > 0) this.#waiter.notify(this.#words, index, count);
+  }
+
+  /** Parks on `words[index]` while it holds `expected`, counting itself in `waitersIndex`. */
+  *#park(index: number, expected: number, waitersIndex: number, deadline: number, abortable = true): Procedure<void> {
+    const words = this.#words;
+    Atomics.add(words, waitersIndex, 1);
+    try {
+      yield { words, index, expected, deadline, abortable };
+    } finally {
+      Atomics.sub(words, waitersIndex, 1);
+    }
+  }
+
+  #writeFrame(kind: number, item: Uint8Array, from: number, length: number, itemLength: number, token: number, buffers: number): void {
+    const words = this.#words;
+    const tail = Atomics.load(words, TAIL);
+    const at = tail & this.#mask;
+    const header = at >> 2;
+    this.#headerView[header] = length;
+    this.#headerView[header + 1] = kind | (buffers << 8);
+    this.#headerView[header + 2] = itemLength;
+    this.#headerView[header + 3] = token;
+    const start = (at + FRAME_HEADER) & this.#mask;
+    const first = Math.min(length, this.#capacity - start);
+    this.#data.set(item.subarray(from, from + first), start);
+    if (first < length) this.#data.set(item.subarray(from + first, from + length), 0);
+    // Publishing tail after the bytes is what makes them visible to the consumer.
+    Atomics.store(words, TAIL, (tail + frameSize(length)) | 0);
+  }
+
+  /**
+   * Puts one encoded item. Returns `undefined` when it was delivered (or,
+   * for a streamed item, fully written), otherwise why not.
+   */
+  *put(item: Uint8Array, length: number, token: number, buffers: number, block: boolean, deadline: number): Procedure<PutRefusal | undefined> {
+    const words = this.#words;
+    if (Atomics.load(words, SHUTDOWN) !== OPEN) return 'shutdown';
+    if (!(yield* lockSteps(words, PUT_LOCK, block ? deadline : -Infinity))) return 'full';
+    try {
+      this.#refresh();
+      // A free item slot (maxsize). Only consumers lower count meanwhile.
+      const maxsize = words[MAXSIZE]!;
+      for (let count = Atomics.load(words, COUNT); maxsize > 0 && count >= maxsize; count = Atomics.load(words, COUNT)) {
+        if (Atomics.load(words, SHUTDOWN) !== OPEN) return 'shutdown';
+        if (!block || expired(deadline)) return 'full';
+        yield* this.#park(COUNT, count, COUNT_WAITERS, deadline);
+      }
+      // An item that does not fit may grow the ring (up to its limit) rather than stream.
+      if (frameSize(length) > this.#free()) yield* this.#grow(frameSize(length));
+      const whole = frameSize(length) <= this.#capacity;
+      // Room for the whole item, or for a first chunk plus a spare ABORT frame.
+      const needed = whole ? frameSize(length) : frameSize(16) + FRAME_HEADER;
+      for (let free = this.#free(); free < needed; free = this.#free()) {
+        if (Atomics.load(words, SHUTDOWN) !== OPEN) return 'shutdown';
+        if (!block || expired(deadline)) return 'full';
+        yield* this.#park(HEAD, Atomics.load(words, HEAD), HEAD_WAITERS, deadline);
+      }
+      if (Atomics.load(words, SHUTDOWN) !== OPEN) return 'shutdown';
+      Atomics.add(words, UNFINISHED, 1); // before count: a taskDone() never sees it missing
+      if (whole) {
+        this.#writeFrame(WHOLE, item, 0, length, length, token, buffers);
+        Atomics.add(words, COUNT, 1);
+        this.#wake(COUNT, COUNT_WAITERS);
+        return undefined;
+      }
+      return yield* this.#stream(item, length, token, buffers, deadline);
+    } finally {
+      unlock(words, PUT_LOCK, this.#waiter);
+    }
+  }
+
+  /** Writes a streamed item frame by frame; ABORT on timeout, abort or immediate shutdown. */
+  *#stream(item: Uint8Array, length: number, token: number, buffers: number, deadline: number): Procedure<PutRefusal | undefined> {
+    const words = this.#words;
+    let sent = 0;
+    let completed = false;
+    try {
+      while (sent < length) {
+        // Keep room for an ABORT frame after this one.
+        let room = this.#free() - 2 * FRAME_HEADER;
+        while (room < 16) {
+          if (Atomics.load(words, SHUTDOWN) === SHUT_IMMEDIATE) return 'shutdown';
+          if (expired(deadline)) return 'full';
+          yield* this.#park(HEAD, Atomics.load(words, HEAD), HEAD_WAITERS, deadline);
+          room = this.#free() - 2 * FRAME_HEADER;
+        }
+        const chunk = Math.min(length - sent, room & ~15);
+        const kind = sent === 0 ? FIRST : sent + chunk === length ? LAST : MORE;
+        this.#writeFrame(kind, item, sent, chunk, length, token, buffers);
+        sent += chunk;
+        if (kind === FIRST) {
+          Atomics.add(words, COUNT, 1);
+          this.#wake(COUNT, COUNT_WAITERS);
+        } else {
+          this.#wake(TAIL, TAIL_WAITERS);
+        }
+      }
+      completed = true;
+      return undefined;
+    } finally {
+      // Gave up (timeout, abort thrown in, shutdown): the item was not delivered.
+      if (!completed) {
+        if (sent > 0) {
+          this.#writeFrame(ABORT, item, 0, 0, length, token, buffers);
+          this.#wake(TAIL, TAIL_WAITERS);
+        }
+        Atomics.sub(words, UNFINISHED, 1);
+      }
+    }
+  }
+
+  /** Reads the frame header at head. */
+  #frame(): { length: number; kind: number; itemLength: number; token: number; buffers: number; start: number } {
+    const at = Atomics.load(this.#words, HEAD) & this.#mask;
+    const header = at >> 2;
+    const word = this.#headerView[header + 1]!;
+    return {
+      length: this.#headerView[header]!,
+      kind: word & 0xff,
+      buffers: word >>> 8,
+      itemLength: this.#headerView[header + 2]!,
+      token: this.#headerView[header + 3]!,
+      start: (at + FRAME_HEADER) & this.#mask,
+    };
+  }
+
+  #copyOut(start: number, length: number, into: Uint8Array, at: number): void {
+    const first = Math.min(length, this.#capacity - start);
+    into.set(this.#data.subarray(start, start + first), at);
+    if (first < length) into.set(this.#data.subarray(0, length - first), at + first);
+  }
+
+  #advance(length: number): void {
+    const words = this.#words;
+    Atomics.store(words, HEAD, (Atomics.load(words, HEAD) + frameSize(length)) | 0);
+    this.#wake(HEAD, HEAD_WAITERS);
+  }
+
+  /**
+   * Takes one item and hands it to `use` while its bytes are still in the
+   * ring (so decoding needs no copy when the item is contiguous). Returns
+   * `use`'s result, or why nothing was taken.
+   */
+  *get<R>(block: boolean, deadline: number, scratch: () => Uint8Array, use: (item: RawItem) => R): Procedure<R | GetRefusal> {
+    const words = this.#words;
+    for (;;) {
+      // Wait for an item without holding getLock, so a producer that needs
+      // getLock (to grow the ring) never waits on a consumer that waits on it.
+      for (let count = Atomics.load(words, COUNT); count === 0; count = Atomics.load(words, COUNT)) {
+        if (Atomics.load(words, SHUTDOWN) !== OPEN) return 'shutdown';
+        if (!block || expired(deadline)) return 'empty';
+        yield* this.#park(COUNT, 0, COUNT_WAITERS, deadline);
+      }
+      if (Atomics.load(words, SHUTDOWN) === SHUT_IMMEDIATE) return 'shutdown';
+      if (!(yield* lockSteps(words, GET_LOCK, block ? deadline : -Infinity))) return 'empty';
+      try {
+        this.#refresh();
+        if (Atomics.load(words, COUNT) === 0) continue; // another consumer took it first
+        const taken = yield* this.#takeLocked(scratch, use);
+        if (taken !== ABORTED) return taken;
+      } finally {
+        unlock(words, GET_LOCK, this.#waiter);
+      }
+    }
+  }
+
+  /** Takes the item at head (caller holds getLock, count > 0); ABORTED if its producer gave up on it. */
+  *#takeLocked<R>(scratch: () => Uint8Array, use: (item: RawItem) => R): Procedure<R | typeof ABORTED> {
+    const words = this.#words;
+    const frame = this.#frame();
+    if (frame.kind === WHOLE) {
+      // `use` runs before the item leaves the ring: if it throws (a value
+      // this thread cannot revive), the item stays at the head, untaken.
+      let result: R;
+      if (frame.start + frame.length <= this.#capacity) {
+        result = use({ bytes: this.#data, offset: frame.start, length: frame.length, token: frame.token, buffers: frame.buffers });
+      } else {
+        const copy = scratch().length >= frame.length ? scratch() : new Uint8Array(frame.length);
+        this.#copyOut(frame.start, frame.length, copy, 0);
+        result = use({ bytes: copy, offset: 0, length: frame.length, token: frame.token, buffers: frame.buffers });
+      }
+      Atomics.sub(words, COUNT, 1);
+      this.#advance(frame.length);
+      this.#wake(COUNT, COUNT_WAITERS);
+      return result;
+    }
+    Atomics.sub(words, COUNT, 1);
+    this.#wake(COUNT, COUNT_WAITERS);
+    const assembled = yield* this.#assemble(frame.itemLength);
+    if (assembled === undefined) return ABORTED;
+    return use({ bytes: assembled, offset: 0, length: frame.itemLength, token: frame.token, buffers: frame.buffers });
+  }
+
+  /** Reads a streamed item's frames as they arrive; `undefined` if it was aborted. Not interruptible. */
+  *#assemble(itemLength: number): Procedure<Uint8Array | undefined> {
+    const words = this.#words;
+    const out = new Uint8Array(itemLength);
+    let received = 0;
+    for (;;) {
+      for (let head = Atomics.load(words, HEAD); Atomics.load(words, TAIL) === head; head = Atomics.load(words, HEAD)) {
+        // The producer is committed to finish or abort this item, so wait for it whatever the caller's deadline.
+        yield* this.#park(TAIL, head, TAIL_WAITERS, FOREVER, false);
+      }
+      const frame = this.#frame();
+      if (frame.kind === ABORT) {
+        this.#advance(0);
+        return undefined;
+      }
+      this.#copyOut(frame.start, frame.length, out, received);
+      received += frame.length;
+      this.#advance(frame.length);
+      if (frame.kind === LAST || received >= itemLength) return out;
+    }
+  }
+
+  /** Marks one taken item done; false if more were marked done than were put. */
+  taskDone(): boolean {
+    const words = this.#words;
+    for (let unfinished = Atomics.load(words, UNFINISHED); ; ) {
+      if (unfinished <= 0) return false;
+      const seen = Atomics.compareExchange(words, UNFINISHED, unfinished, unfinished - 1);
+      if (seen !== unfinished) {
+        unfinished = seen;
+        continue;
+      }
+      if (unfinished === 1) this.#wake(UNFINISHED, JOIN_WAITERS);
+      return true;
+    }
+  }
+
+  /** Waits until every item put has been marked done. */
+  *join(deadline: number): Procedure<boolean> {
+    const words = this.#words;
+    for (let unfinished = Atomics.load(words, UNFINISHED); unfinished > 0; unfinished = Atomics.load(words, UNFINISHED)) {
+      if (expired(deadline)) return false;
+      yield* this.#park(UNFINISHED, unfinished, JOIN_WAITERS, deadline);
+    }
+    return true;
+  }
+
+  /**
+   * Shuts the queue down; with `immediate`, also drops every item in it
+   * (each counting as done). Wakes every parked party so it sees the state.
+   */
+  *shutdown(immediate: boolean): Procedure<void> {
+    const words = this.#words;
+    Atomics.store(words, SHUTDOWN, immediate ? SHUT_IMMEDIATE : Math.max(Atomics.load(words, SHUTDOWN), 1));
+    this.#wakeAll();
+    if (!immediate) return;
+    yield* lockSteps(words, GET_LOCK, FOREVER);
+    try {
+      this.#refresh();
+      for (let count = Atomics.load(words, COUNT); count > 0; count = Atomics.load(words, COUNT)) {
+        Atomics.sub(words, COUNT, 1);
+        const frame = this.#frame();
+        if (frame.kind === WHOLE) this.#advance(frame.length);
+        else if ((yield* this.#assemble(frame.itemLength)) === undefined) continue; // aborted: its producer undid its task
+        this.taskDone();
+      }
+    } finally {
+      unlock(words, GET_LOCK, this.#waiter);
+    }
+    this.#wakeAll();
+  }
+
+  #wakeAll(): void {
+    const words = this.#words;
+    for (const index of [COUNT, HEAD, TAIL, UNFINISHED]) this.#waiter.notify(words, index, Infinity);
+  }
+}
