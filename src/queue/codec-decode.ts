@@ -24,12 +24,13 @@ const { fromCharCode } = String;
 
 const scratch = new DataView(new ArrayBuffer(8));
 const EMPTY = new Uint8Array(0);
+const NO_BUFFERS: readonly SharedArrayBuffer[] = [];
 /** Marks the slot of a view whose buffer is still being read: a REF to it is corrupt. */
 const PENDING = Symbol('pending');
 const MAX_ARRAY_LENGTH = 2 ** 32 - 1;
 
 /**
- * Recently decoded keys (2 to 24 latin1 chars), by a hash of their bytes. A
+ * Recently decoded keys (2 to 24 latin1 chars; single characters are cached by V8), by a hash of their bytes. A
  * hit costs a hash and a compare instead of making a string, and the cached
  * string is internalized, so the property store that follows skips the
  * string-table lookup too.
@@ -69,28 +70,19 @@ class Decoder {
   bytes: Uint8Array = EMPTY;
   pos = 0;
   end = 0;
-  buffers: readonly SharedArrayBuffer[] = [];
+  buffers: readonly SharedArrayBuffer[] = NO_BUFFERS;
   /** Objects by id, in the order the encoder numbered them: `objects[0, numbered)`. */
   objects: unknown[] = [];
   numbered = 0;
 
-  decode(bytes: Uint8Array, offset: number, length: number, buffers: readonly SharedArrayBuffer[]): unknown {
-    this.bytes = bytes;
-    this.pos = offset;
-    this.end = offset + length;
-    this.buffers = buffers;
-    try {
-      const value = this.value();
-      if (this.pos !== this.end) throw corrupt(`${this.end - this.pos} bytes after the value`, this.pos);
-      return value;
-    } finally {
-      this.bytes = EMPTY;
-      this.buffers = [];
-      // Drop the references (setting length would cost a runtime call per item).
-      const objects = this.objects;
-      for (let i = 0; i < this.numbered; i++) objects[i] = undefined;
-      this.numbered = 0;
-    }
+  /** Forgets the last item's bytes, buffers and objects. */
+  release(): void {
+    this.bytes = EMPTY;
+    this.buffers = NO_BUFFERS;
+    // Drop the references (setting length would cost a runtime call per item).
+    const objects = this.objects;
+    for (let i = 0; i < this.numbered; i++) objects[i] = undefined;
+    this.numbered = 0;
   }
 
   /** Claims `n` bytes and returns where they start. */
@@ -203,10 +195,11 @@ class Decoder {
     const b = this.bytes;
     const at = this.pos;
     const n = (at < this.end ? b[at]! : 0) - SHORT_LATIN1;
-    if (n < 2 || n > KEY_CACHE_MAX) return this.string('a key');
+    if (n < 1 || n > KEY_CACHE_MAX) return this.string('a key');
     const p = at + 1;
     if (n > this.end - p) throw corrupt(`a key runs past the end (${n} bytes wanted, ${this.end - p} left)`, p);
     this.pos = p + n;
+    if (n === 1) return fromCharCode(b[p]!);
     let h = n;
     for (let i = 0; i < n; i++) h = (Math.imul(h, 31) + b[p + i]!) | 0;
     const slot = (h ^ (h >>> 8)) & 255;
@@ -412,9 +405,16 @@ export function decodeItem(bytes: Uint8Array, offset: number, length: number, bu
   }
   const decoder = idle ?? new Decoder();
   idle = undefined;
+  decoder.bytes = bytes;
+  decoder.pos = offset;
+  decoder.end = offset + length;
+  decoder.buffers = buffers;
   try {
-    return decoder.decode(bytes, offset, length, buffers);
+    const value = decoder.value();
+    if (decoder.pos !== decoder.end) throw corrupt(`${decoder.end - decoder.pos} bytes after the value`, decoder.pos);
+    return value;
   } finally {
+    decoder.release();
     idle = decoder;
   }
 }

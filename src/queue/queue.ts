@@ -1,7 +1,7 @@
 import { acquireDeadline, FOREVER, throwIfAborted, waitDeadline } from '../memory/deadline.js';
 import type { AsyncBlockingOptions, AsyncTimeoutOptions, BlockingOptions, TimeoutOptions } from '../memory/deadline.js';
 import { memoryOf, type Memory } from '../memory/memory.js';
-import { runAsync, runSync, type Procedure } from '../memory/steps.js';
+import { runAsync, runSync } from '../memory/steps.js';
 import { decodeAsync, type Envelope } from '../share/marshal.js';
 import { describe, registerShareable, revive, SCOPE } from '../share/protocol.js';
 import { QueueEmptyError, QueueFullError, ShutDownError } from '../errors.js';
@@ -9,7 +9,7 @@ import {
   BUDGET, CAPACITY, COUNT, DEFAULT_CAPACITY, DEFAULT_MAX_CAPACITY, MAX_CAPACITY, frameSize, HEADER_WORDS, MAXSIZE, MIN_CAPACITY, SHUTDOWN, OPEN,
 } from './layout.js';
 import { FrameRing, type GetRefusal, type PutRefusal, type RawItem } from './ring.js';
-import { decodeRaw, encodeForRing, release, releaseWriter, reviveEnvelope, withdraw } from './item-codec.js';
+import { decodeRaw, encodeForRing, release, releaseWriter, reviveEnvelope, withdraw, type EncodedItem } from './item-codec.js';
 
 /** Options of {@link Queue}. */
 export interface QueueOptions {
@@ -144,7 +144,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     return Atomics.load(this.#words, SHUTDOWN) !== OPEN;
   }
 
-  #encode(item: T, what: string) {
+  #encode(item: T, what: string): EncodedItem {
     const encoded = encodeForRing(item, 'item');
     if (this.#words[BUDGET] === 1 && frameSize(encoded.writer.length) > this.#ring.capacity) {
       withdraw(encoded);
@@ -157,18 +157,15 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     return encoded;
   }
 
-  #putProcedure(item: T, what: string, block: boolean, deadline: number): { run: Procedure<PutRefusal | undefined>; done: (refusal: PutRefusal | 'aborted' | undefined) => void } {
-    const encoded = this.#encode(item, what);
-    const run = this.#ring.put(encoded.writer.bytes, encoded.writer.length, encoded.token, encoded.buffers, block, deadline);
-    const done = (refusal: PutRefusal | 'aborted' | undefined): void => {
-      releaseWriter(encoded.writer);
-      if (refusal === undefined) return;
-      withdraw(encoded);
-      if (refusal === 'aborted') return;
-      if (refusal === 'shutdown') throw new ShutDownError(`${what}: the queue has been shut down`);
+  /** Ends a put: returns the writer; if the item was not delivered, withdraws it and throws why. */
+  #endPut(encoded: EncodedItem, outcome: PutRefusal | 'aborted' | undefined, item: T, what: string, block: boolean): void {
+    releaseWriter(encoded.writer);
+    if (outcome === undefined) return;
+    withdraw(encoded);
+    if (outcome === 'shutdown') throw new ShutDownError(`${what}: the queue has been shut down`);
+    if (outcome === 'full') {
       throw new QueueFullError(item, block ? `${what}: the queue stayed full for the whole timeout` : `${what}: the queue is full`);
-    };
-    return { run, done };
+    }
   }
 
   /**
@@ -183,22 +180,33 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   async put(item: T, options?: QueueOptionsAsync): Promise<void> {
     throwIfAborted(options?.signal);
     const deadline = acquireDeadline('Queue.put()', options);
-    const { run, done } = this.#putProcedure(item, 'Queue.put()', deadline !== undefined, deadline ?? FOREVER);
-    let refusal: PutRefusal | undefined;
+    const block = deadline !== undefined;
+    const encoded = this.#encode(item, 'Queue.put()');
+    const { writer, token, buffers } = encoded;
+    const now = this.#ring.tryPut(writer.bytes, writer.length, token, buffers);
+    if (now !== 'wait') return this.#endPut(encoded, now, item, 'Queue.put()', block);
+    let outcome: PutRefusal | undefined;
     try {
-      refusal = await runAsync(run, this.#memory.waiter, options?.signal);
+      const run = this.#ring.put(writer.bytes, writer.length, token, buffers, block, deadline ?? FOREVER);
+      outcome = await runAsync(run, this.#memory.waiter, options?.signal);
     } catch (error) {
-      done('aborted');
+      this.#endPut(encoded, 'aborted', item, 'Queue.put()', block);
       throw error;
     }
-    done(refusal);
+    this.#endPut(encoded, outcome, item, 'Queue.put()', block);
   }
 
   /** {@link put}, blocking the calling thread. */
   putSync(item: T, options?: BlockingOptions): void {
     const deadline = acquireDeadline('Queue.putSync()', options);
-    const { run, done } = this.#putProcedure(item, 'Queue.putSync()', deadline !== undefined, deadline ?? FOREVER);
-    done(runSync(run, this.#memory.waiter));
+    const block = deadline !== undefined;
+    const encoded = this.#encode(item, 'Queue.putSync()');
+    const { writer, token, buffers } = encoded;
+    let outcome = this.#ring.tryPut(writer.bytes, writer.length, token, buffers);
+    if (outcome === 'wait') {
+      outcome = runSync(this.#ring.put(writer.bytes, writer.length, token, buffers, block, deadline ?? FOREVER), this.#memory.waiter);
+    }
+    this.#endPut(encoded, outcome, item, 'Queue.putSync()', block);
   }
 
   /** Puts without waiting. @throws QueueFullError if full. */
@@ -232,6 +240,9 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     throwIfAborted(options?.signal);
     const deadline = acquireDeadline('Queue.get()', options);
     const block = deadline !== undefined;
+    const now = this.#ring.tryGet(scratchBytes, (raw) => this.#take(raw, false));
+    if (now === 'shutdown') this.#refused(now, 'Queue.get()', block);
+    if (now !== 'wait') return ('value' in now ? now.value : await decodeAsync(now.envelope)) as T;
     const run = this.#ring.get(block, deadline ?? FOREVER, scratchBytes, (raw) => this.#take(raw, false));
     const taken = await runAsync(run, this.#memory.waiter, options?.signal);
     if (typeof taken === 'string') this.#refused(taken, 'Queue.get()', block);
@@ -242,6 +253,9 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   getSync(options?: BlockingOptions): T {
     const deadline = acquireDeadline('Queue.getSync()', options);
     const block = deadline !== undefined;
+    const now = this.#ring.tryGet(scratchBytes, (raw) => this.#take(raw, true));
+    if (now === 'shutdown') this.#refused(now, 'Queue.getSync()', block);
+    if (now !== 'wait') return (now as { value: unknown }).value as T;
     const run = this.#ring.get(block, deadline ?? FOREVER, scratchBytes, (raw) => this.#take(raw, true));
     const taken = runSync(run, this.#memory.waiter);
     if (typeof taken === 'string') this.#refused(taken, 'Queue.getSync()', block);
