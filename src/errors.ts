@@ -125,6 +125,25 @@ export class ShutDownError extends WeftError {
   }
 }
 
+/**
+ * The other end of a pipe was closed and everything it sent has been
+ * received.
+ *
+ * @see Python's `EOFError` from `Connection.recv()`
+ */
+export class EOFError extends WeftError {
+  constructor(message = 'the other end of the pipe was closed', options?: ErrorOptions) {
+    super(message, 'ERR_WEFT_EOF', options);
+  }
+}
+
+/** The reading end of a pipe was closed: nothing sent now can arrive. @see Python's `BrokenPipeError` */
+export class BrokenPipeError extends WeftError {
+  constructor(message = 'the reading end of the pipe was closed', options?: ErrorOptions) {
+    super(message, 'ERR_WEFT_BROKEN_PIPE', options);
+  }
+}
+
 /** A peer failed the authkey challenge. @see Python's `multiprocessing.AuthenticationError` */
 export class AuthenticationError extends WeftError {
   constructor(message = 'authentication failed', options?: ErrorOptions) {

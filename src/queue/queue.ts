@@ -30,6 +30,11 @@ export interface QueueOptions {
   maxRingBytes?: number;
 }
 
+/** @internal Queue's "an item is there" waits, for Pipe. */
+export const readable: unique symbol = Symbol('weft.queue.readable');
+/** @internal */
+export const readableSync: unique symbol = Symbol('weft.queue.readableSync');
+
 /** Options of the Promise-returning `put` / `get`. */
 export type QueueOptionsAsync = AsyncBlockingOptions;
 
@@ -298,6 +303,16 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    */
   shutdown(options: { immediate?: boolean } = {}): void {
     runSync(this.#ring.shutdown(options.immediate === true), this.#memory.waiter);
+  }
+
+  /** @internal Waits until an item can be taken, without taking it (Pipe's poll). */
+  [readable](timeout: number | undefined, signal?: AbortSignal): Promise<boolean> {
+    return runAsync(this.#ring.readable(waitDeadline('poll()', timeout)), this.#memory.waiter, signal);
+  }
+
+  /** @internal The same, blocking. */
+  [readableSync](timeout: number | undefined): boolean {
+    return runSync(this.#ring.readable(waitDeadline('pollSync()', timeout)), this.#memory.waiter);
   }
 
   /** Yields items as they arrive; ends when the queue is shut down and drained. */

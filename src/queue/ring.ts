@@ -427,6 +427,16 @@ export class FrameRing {
     }
   }
 
+  /** Waits until an item is there to take (true) or the ring is shut down and empty, or `deadline` passes (false). */
+  *readable(deadline: number): Procedure<boolean> {
+    const words = this.#words;
+    for (;;) {
+      if (Atomics.load(words, COUNT) > 0) return true;
+      if (Atomics.load(words, SHUTDOWN) !== OPEN || expired(deadline)) return false;
+      yield* this.#park(COUNT, 0, COUNT_WAITERS, deadline);
+    }
+  }
+
   /** Waits until every item put has been marked done. */
   *join(deadline: number): Procedure<boolean> {
     const words = this.#words;

@@ -19,3 +19,4 @@ import '../run/local.js';
 import '../queue/queue.js';
 import '../queue/joinable-queue.js';
 import '../queue/simple-queue.js';
+import '../queue/connection.js';
