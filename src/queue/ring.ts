@@ -177,6 +177,10 @@ export class FrameRing {
     if (Atomics.load(words, SHUTDOWN) !== OPEN) return 'shutdown';
     if (!tryLock(words, PUT_LOCK)) return 'wait';
     try {
+      // Again under putLock: after the flag is set, an immediate shutdown()
+      // and a get finding the queue empty take putLock to wait for any put
+      // past this check to count its item (see shutdown and get).
+      if (Atomics.load(words, SHUTDOWN) !== OPEN) return 'shutdown';
       this.#refresh();
       const maxsize = words[MAXSIZE]!;
       if ((maxsize > 0 && Atomics.load(words, COUNT) >= maxsize) || frameSize(length) > this.#free()) return 'wait';
@@ -360,7 +364,18 @@ export class FrameRing {
       // Wait for an item without holding getLock, so a producer that needs
       // getLock (to grow the ring) never waits on a consumer that waits on it.
       for (let count = Atomics.load(words, COUNT); count === 0; count = Atomics.load(words, COUNT)) {
-        if (Atomics.load(words, SHUTDOWN) !== OPEN) return 'shutdown';
+        const state = Atomics.load(words, SHUTDOWN);
+        if (state === SHUT_IMMEDIATE) return 'shutdown';
+        if (state !== OPEN) {
+          // "Shut down and empty" is final only when no put is still writing
+          // an item: one that found the queue open holds putLock until its
+          // item is counted, and every later put sees the flag under putLock.
+          const lockDeadline = block ? deadline : performance.now() + NONBLOCKING_GRACE_MS;
+          if (!(yield* lockSteps(words, PUT_LOCK, lockDeadline))) return 'empty';
+          unlock(words, PUT_LOCK, this.#waiter);
+          if (Atomics.load(words, COUNT) === 0) return 'shutdown';
+          continue;
+        }
         if (!block || expired(deadline)) return 'empty';
         yield* this.#park(COUNT, 0, COUNT_WAITERS, deadline);
       }
@@ -456,6 +471,13 @@ export class FrameRing {
     Atomics.store(words, SHUTDOWN, immediate ? SHUT_IMMEDIATE : Math.max(Atomics.load(words, SHUTDOWN), 1));
     this.#wakeAll();
     if (!immediate) return;
+    // A put that found the queue open before the flag was set holds putLock
+    // until its item is counted: wait for it, so the drain below drops that
+    // item too instead of leaving it where no get may take it (and join()
+    // waiting for it forever). A streaming put parked with putLock held was
+    // just woken and aborts on the immediate shutdown.
+    yield* lockSteps(words, PUT_LOCK, FOREVER);
+    unlock(words, PUT_LOCK, this.#waiter);
     yield* lockSteps(words, GET_LOCK, FOREVER);
     try {
       this.#refresh();

@@ -1,5 +1,6 @@
 /**
- * The harness of the port of CPython's `Lib/test/lock_tests.py`: party modes,
+ * The harness of the ports of CPython's `Lib/test/lock_tests.py` and
+ * `Lib/test/test_queue.py` (its queue helpers are at the end): party modes,
  * `Bunch` (upstream's `Bunch`), and the small waits upstream gets from
  * `support.sleeping_retry` and `wait_threads_blocked`.
  *
@@ -24,7 +25,8 @@
  *
  * A party is written against the Promise API; {@link syncView} makes the same
  * code call the Sync API (`acquire` → `acquireSync`, `wait` → `waitSync`,
- * `hold` → `holdSync`, `abort` → `abortSync`, …). A party crosses to a worker
+ * `hold` → `holdSync`, `abort` → `abortSync`, and on queues `put` → `putSync`,
+ * `get` → `getSync`, `join` → `joinSync`, …). A party crosses to a worker
  * as source text, so it must not capture anything (weft checks, and the
  * thread fails to start naming the variable) and must not use `using`
  * declarations (the transpiler lowers them into module-level helpers, which
@@ -34,7 +36,8 @@
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Thread } from '../../src/index.js';
+import { JoinableQueue, Queue, SimpleQueue, Thread } from '../../src/index.js';
+import { COUNT_WAITERS, MAXSIZE, UNFINISHED } from '../../src/queue/layout.js';
 import { describe as describeShared } from '../../src/share/protocol.js';
 import { COND_WAITERS, EVENT_WAITERS, SEM_WAITERS } from '../../src/sync/layout.js';
 import { Condition } from '../../src/sync/condition.js';
@@ -131,7 +134,8 @@ export async function collectGarbage(): Promise<void> {
 export function syncView<T>(value: T): T {
   if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return value;
   const primitive = value as Record<PropertyKey, any>;
-  if (typeof primitive.acquireSync !== 'function' && typeof primitive.waitSync !== 'function') return value;
+  const blocking = ['acquireSync', 'waitSync', 'getSync'].some((name) => typeof primitive[name] === 'function');
+  if (!blocking) return value;
   return new Proxy(primitive, {
     get(target, key) {
       const syncKey = typeof key === 'string' ? `${key}Sync` : undefined;
@@ -326,4 +330,63 @@ export class Bunch<S extends object> {
     // Read atomically: orders every party's plain writes (times) before ours.
     assert.equal(this.finished, this.#n, 'every party ran to its end');
   }
+}
+
+// ---- Queues (the port of `Lib/test/test_queue.py`)
+
+/** A queue class a `BaseQueueTestMixin` suite runs against (upstream's `type2test`). */
+export interface QueueType {
+  readonly name: string;
+  readonly make: (maxsize?: number) => Queue<any>;
+}
+
+export const QUEUE_TYPES: readonly QueueType[] = [
+  { name: 'Queue', make: (maxsize = 0) => new Queue({ maxsize }) },
+  { name: 'JoinableQueue', make: (maxsize = 0) => new JoinableQueue({ maxsize }) },
+];
+
+/** A queue's shared header words (internal: see `src/queue/layout.ts`). */
+function queueWords(queue: Queue<any> | SimpleQueue<any>): Int32Array {
+  const inner: Queue<any> = queue instanceof SimpleQueue ? queue[describeShared]() : queue;
+  return inner[describeShared]().words;
+}
+
+/** How many parties are parked in a queue's `put` (full) or `get` (empty). */
+export function queueWaiters(queue: Queue<any> | SimpleQueue<any>): () => number {
+  const words = queueWords(queue);
+  return () => Atomics.load(words, COUNT_WAITERS);
+}
+
+/** Upstream's `q.unfinished_tasks` (weft keeps it in a shared word and exposes no getter). */
+export function unfinishedTasks(queue: Queue<any>): number {
+  return Atomics.load(queueWords(queue), UNFINISHED);
+}
+
+/** Upstream's `q.maxsize = n` (weft's `maxsize` is read-only: this writes the shared word). */
+export function setMaxsize(queue: Queue<any>, maxsize: number): void {
+  Atomics.store(queueWords(queue), MAXSIZE, maxsize);
+}
+
+/**
+ * Upstream's `do_blocking_test`, seen from the unblocking side. The party
+ * stores `step` in `phase[0]` just before a call that must block; this waits
+ * until that call is parked (`waiters() >= 1`), checks that the party has not
+ * moved on (which would mean the call returned without blocking), and runs
+ * `unblock` — what upstream's trigger thread does.
+ */
+export async function unblockStep(
+  bunch: Bunch<object>,
+  phase: Int32Array,
+  step: number,
+  waiters: () => number,
+  unblock: () => unknown,
+): Promise<void> {
+  const reached = () => Atomics.load(phase, 0);
+  await until(() => bunch.finished > 0 || reached() > step || (reached() === step && waiters() >= 1), `step ${step} to block`);
+  if (bunch.finished > 0) {
+    await bunch.join(); // throws what the party threw
+    assert.fail(`the party ended before step ${step} was unblocked: the call appeared not to block`);
+  }
+  assert.equal(reached(), step, `step ${step}: the call appeared not to block`);
+  await unblock();
 }
