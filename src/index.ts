@@ -21,6 +21,8 @@ export { ShareableList, type ShareableItem, type ShareableListOptions } from './
 export { Queue, type QueueOptions } from './queue/queue.js';
 export { JoinableQueue } from './queue/joinable-queue.js';
 export { SimpleQueue } from './queue/simple-queue.js';
+export { LifoQueue } from './queue/lifo-queue.js';
+export { PriorityQueue, type PriorityQueueOptions } from './queue/priority-queue.js';
 export { Connection } from './queue/connection.js';
 export { Pipe, type PipeOptions } from './queue/pipe.js';
 export { threads, getContext, type Context } from './scope/threads.js';

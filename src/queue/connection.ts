@@ -20,8 +20,9 @@ type Message = readonly [kind: typeof OBJECT, value: unknown] | readonly [kind: 
  *
  * @example
  * ```ts
- * import { Pipe } from 'weft';
+ * import { Pipe, Connection } from 'weft';
  * const [left, right] = Pipe();
+ * console.log(left instanceof Connection, left.readable && left.writable); // true true
  * left.send({ hello: 'world' });
  * console.log(await right.recv()); // { hello: 'world' }
  * right.sendBytes(new TextEncoder().encode('bytes'));

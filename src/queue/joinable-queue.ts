@@ -18,8 +18,8 @@ import { Queue } from './queue.js';
  */
 export class JoinableQueue<T = unknown> extends Queue<T> {
   /** @internal */
-  static override [revive](data: { words: Int32Array; data: SharedArrayBuffer }): JoinableQueue {
-    return super[revive](data) as JoinableQueue;
+  static override [revive](state: Parameters<(typeof Queue)[typeof revive]>[0]): JoinableQueue {
+    return super[revive](state) as JoinableQueue;
   }
 }
 

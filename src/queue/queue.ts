@@ -9,6 +9,9 @@ import {
   BUDGET, CAPACITY, COUNT, DEFAULT_CAPACITY, DEFAULT_MAX_CAPACITY, MAX_CAPACITY, frameSize, HEADER_WORDS, MAXSIZE, MIN_CAPACITY, SHUTDOWN, OPEN,
 } from './layout.js';
 import { FrameRing, type GetRefusal, type PutRefusal, type RawItem } from './ring.js';
+import { ENTRIES, ENTRY_BYTES, INITIAL_ENTRIES, LIFO, MAX_ENTRIES, ORDER, ORDERED_WORDS, OrderedStore, PRIORITY } from './ordered-store.js';
+import { functionSource, type FunctionSource } from '../run/inline.js';
+import { compileFunction } from '../run/compile.js';
 import { decodeRaw, encodeForRing, release, releaseWriter, reviveEnvelope, withdraw, type EncodedItem } from './item-codec.js';
 
 /** Options of {@link Queue}. */
@@ -29,6 +32,11 @@ export interface QueueOptions {
    */
   maxRingBytes?: number;
 }
+
+/** The order items leave a queue in. */
+type Order = 'fifo' | 'lifo' | 'priority';
+/** @internal Static property of a queue class: its {@link Order}. */
+export const ORDER_KIND: unique symbol = Symbol('weft.queue.order');
 
 /** @internal Queue's "an item is there" waits, for Pipe. */
 export const readable: unique symbol = Symbol('weft.queue.readable');
@@ -90,37 +98,46 @@ type Taken = { value: unknown } | { envelope: Envelope };
  * @see Python's `queue.Queue` and `multiprocessing.JoinableQueue`
  */
 export class Queue<T = unknown> implements AsyncIterable<T> {
+  /** @internal The order items leave in; subclasses set it. */
+  static readonly [ORDER_KIND]: Order = 'fifo';
+
   readonly #memory: Memory;
-  readonly #words: Int32Array;
-  readonly #data: SharedArrayBuffer;
-  readonly #ring: FrameRing;
+  readonly #state: QueueState;
+  readonly #ring: FrameRing | OrderedStore;
+  readonly #key: ((item: T) => number) | undefined;
 
   /**
    * @throws RangeError for a negative or non-integer `maxsize`, `maxBytes` or `ringBytes`.
    */
-  constructor(options: QueueOptions = {}) {
+  constructor(options: QueueOptions & { key?: Function } = {}) {
     this.#memory = memoryOf(new.target);
+    const order = (new.target as unknown as { [ORDER_KIND]: Order })[ORDER_KIND];
     const attaching = attached;
     attached = undefined;
-    if (attaching !== undefined) {
-      this.#words = attaching.words;
-      this.#data = attaching.data;
-    } else {
-      const what = `${new.target.name}()`;
-      const maxsize = checkCount(what, 'maxsize', options.maxsize ?? 0);
-      const budget = options.maxBytes === undefined ? undefined : checkCount(what, 'maxBytes', options.maxBytes);
-      const ring = checkCount(what, 'ringBytes', options.ringBytes ?? DEFAULT_CAPACITY);
-      const limit = checkCount(what, 'maxRingBytes', options.maxRingBytes ?? Math.max(ring, DEFAULT_MAX_CAPACITY));
-      const capacity = powerOfTwoAtLeast(budget ?? Math.min(ring, limit));
-      const maxCapacity = budget === undefined ? powerOfTwoAtLeast(limit) : capacity;
-      this.#words = new Int32Array(this.#memory.allocate(HEADER_WORDS * 4));
-      this.#data = this.#memory.allocateGrowable(capacity, maxCapacity);
-      this.#words[MAXSIZE] = maxsize;
-      this.#words[CAPACITY] = capacity;
-      this.#words[MAX_CAPACITY] = maxCapacity;
-      this.#words[BUDGET] = budget === undefined ? 0 : 1;
+    this.#state = attaching ?? createState(this.#memory, order, `${new.target.name}()`, options);
+    const { words, data, index } = this.#state;
+    this.#ring = index === undefined
+      ? new FrameRing(words, data, this.#memory.waiter)
+      : new OrderedStore(words, data, index, this.#memory.waiter);
+    const key = this.#state.key;
+    this.#key = key === undefined ? undefined : (compileFunction(key) as (item: T) => number);
+  }
+
+  /** The priority of `item` (PriorityQueue); 0 otherwise. */
+  #keyOf(item: T, what: string): number {
+    if (this.#words[ORDER] !== PRIORITY) return 0;
+    const key = this.#key === undefined ? defaultKey(item) : this.#key(item);
+    if (typeof key !== 'number' || Number.isNaN(key)) {
+      throw new TypeError(
+        `${what}: the item's priority must be a number, got ${key === undefined ? 'undefined' : typeof key}` +
+          (this.#key === undefined ? ' (give PriorityQueue a key function, or put numbers or [priority, data] pairs)' : ' from the key function'),
+      );
     }
-    this.#ring = new FrameRing(this.#words, this.#data, this.#memory.waiter);
+    return key;
+  }
+
+  get #words(): Int32Array {
+    return this.#state.words;
   }
 
   /** Most items the queue holds (0: unbounded). */
@@ -151,12 +168,13 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
 
   #encode(item: T, what: string): EncodedItem {
     const encoded = encodeForRing(item, 'item');
-    if (this.#words[BUDGET] === 1 && frameSize(encoded.writer.length) > this.#ring.capacity) {
+    const limited = this.#words[BUDGET] === 1 || this.#ring instanceof OrderedStore;
+    if (limited && frameSize(encoded.writer.length) > this.#ring.capacity) {
       withdraw(encoded);
       releaseWriter(encoded.writer);
       throw new RangeError(
-        `${what}: the item takes ${encoded.writer.length} bytes encoded, more than the queue's byte budget ` +
-          `(maxBytes ${this.#ring.capacity - 16} usable)`,
+        `${what}: the item takes ${encoded.writer.length} bytes encoded, more than the queue can hold ` +
+          `(${this.#ring.capacity - 16} bytes)`,
       );
     }
     return encoded;
@@ -186,13 +204,14 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     throwIfAborted(options?.signal);
     const deadline = acquireDeadline('Queue.put()', options);
     const block = deadline !== undefined;
+    const key = this.#keyOf(item, 'Queue.put()');
     const encoded = this.#encode(item, 'Queue.put()');
     const { writer, token, buffers } = encoded;
-    const now = this.#ring.tryPut(writer.bytes, writer.length, token, buffers);
+    const now = this.#ring.tryPut(writer.bytes, writer.length, token, buffers, key);
     if (now !== 'wait') return this.#endPut(encoded, now, item, 'Queue.put()', block);
     let outcome: PutRefusal | undefined;
     try {
-      const run = this.#ring.put(writer.bytes, writer.length, token, buffers, block, deadline ?? FOREVER);
+      const run = this.#ring.put(writer.bytes, writer.length, token, buffers, block, deadline ?? FOREVER, key);
       outcome = await runAsync(run, this.#memory.waiter, options?.signal);
     } catch (error) {
       this.#endPut(encoded, 'aborted', item, 'Queue.put()', block);
@@ -205,11 +224,12 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   putSync(item: T, options?: BlockingOptions): void {
     const deadline = acquireDeadline('Queue.putSync()', options);
     const block = deadline !== undefined;
+    const key = this.#keyOf(item, 'Queue.putSync()');
     const encoded = this.#encode(item, 'Queue.putSync()');
     const { writer, token, buffers } = encoded;
-    let outcome = this.#ring.tryPut(writer.bytes, writer.length, token, buffers);
+    let outcome = this.#ring.tryPut(writer.bytes, writer.length, token, buffers, key);
     if (outcome === 'wait') {
-      outcome = runSync(this.#ring.put(writer.bytes, writer.length, token, buffers, block, deadline ?? FOREVER), this.#memory.waiter);
+      outcome = runSync(this.#ring.put(writer.bytes, writer.length, token, buffers, block, deadline ?? FOREVER, key), this.#memory.waiter);
     }
     this.#endPut(encoded, outcome, item, 'Queue.putSync()', block);
   }
@@ -337,18 +357,56 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   }
 
   /** @internal */
-  [describe](): { words: Int32Array; data: SharedArrayBuffer } {
-    return { words: this.#words, data: this.#data };
+  [describe](): QueueState {
+    return this.#state;
   }
 
   /** @internal */
-  static [revive](data: { words: Int32Array; data: SharedArrayBuffer }): Queue {
-    attached = data;
+  static [revive](state: QueueState): Queue {
+    attached = state;
     return new this();
   }
 }
 
+/** A queue's shared state, as it crosses to another thread. */
+interface QueueState {
+  readonly words: Int32Array;
+  /** The ring (FIFO) or the arena (LIFO, priority). */
+  readonly data: SharedArrayBuffer;
+  /** The ordered stores' index of entries. */
+  readonly index: SharedArrayBuffer | undefined;
+  /** PriorityQueue's key function, as source. */
+  readonly key: FunctionSource | undefined;
+}
+
+function createState(memory: Memory, order: Order, what: string, options: QueueOptions & { key?: Function }): QueueState {
+  const maxsize = checkCount(what, 'maxsize', options.maxsize ?? 0);
+  const budget = options.maxBytes === undefined ? undefined : checkCount(what, 'maxBytes', options.maxBytes);
+  const ring = checkCount(what, 'ringBytes', options.ringBytes ?? DEFAULT_CAPACITY);
+  const limit = checkCount(what, 'maxRingBytes', options.maxRingBytes ?? Math.max(ring, DEFAULT_MAX_CAPACITY));
+  if (options.key !== undefined && typeof options.key !== 'function') throw new TypeError(`${what}: key must be a function`);
+  const capacity = powerOfTwoAtLeast(budget ?? Math.min(ring, limit));
+  const maxCapacity = budget === undefined ? powerOfTwoAtLeast(limit) : capacity;
+  const words = new Int32Array(memory.allocate((order === 'fifo' ? HEADER_WORDS : ORDERED_WORDS) * 4));
+  words[MAXSIZE] = maxsize;
+  words[CAPACITY] = capacity;
+  words[MAX_CAPACITY] = maxCapacity;
+  words[BUDGET] = budget === undefined ? 0 : 1;
+  const data = memory.allocateGrowable(capacity, maxCapacity);
+  if (order === 'fifo') return { words, data, index: undefined, key: undefined };
+  words[ORDER] = order === 'lifo' ? LIFO : PRIORITY;
+  words[ENTRIES] = INITIAL_ENTRIES;
+  const index = memory.allocateGrowable(INITIAL_ENTRIES * ENTRY_BYTES, MAX_ENTRIES * ENTRY_BYTES);
+  const key = options.key === undefined ? undefined : functionSource(options.key, `${what} key`);
+  return { words, data, index, key };
+}
+
+/** PriorityQueue's ordering without a key function: a number, or the first element of a [priority, data] pair. */
+function defaultKey(item: unknown): unknown {
+  return Array.isArray(item) ? item[0] : item;
+}
+
 // The state a revived handle attaches to (see Queue[revive]).
-let attached: { words: Int32Array; data: SharedArrayBuffer } | undefined;
+let attached: QueueState | undefined;
 
 registerShareable('Queue', Queue, { module: import.meta.url });

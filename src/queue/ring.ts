@@ -172,7 +172,7 @@ export class FrameRing {
    * nothing needs waiting for (putLock free, a free slot, room in the ring).
    * `undefined` when delivered; `'wait'` when the caller must run {@link put}.
    */
-  tryPut(item: Uint8Array, length: number, token: number, buffers: number): PutRefusal | 'wait' | undefined {
+  tryPut(item: Uint8Array, length: number, token: number, buffers: number, _key?: number): PutRefusal | 'wait' | undefined {
     const words = this.#words;
     if (Atomics.load(words, SHUTDOWN) !== OPEN) return 'shutdown';
     if (!tryLock(words, PUT_LOCK)) return 'wait';
@@ -215,7 +215,7 @@ export class FrameRing {
    * Puts one encoded item. Returns `undefined` when it was delivered (or,
    * for a streamed item, fully written), otherwise why not.
    */
-  *put(item: Uint8Array, length: number, token: number, buffers: number, block: boolean, deadline: number): Procedure<PutRefusal | undefined> {
+  *put(item: Uint8Array, length: number, token: number, buffers: number, block: boolean, deadline: number, _key?: number): Procedure<PutRefusal | undefined> {
     const words = this.#words;
     // A non-blocking put still waits briefly for another producer's write in progress.
     const lockDeadline = block ? deadline : performance.now() + NONBLOCKING_GRACE_MS;

@@ -14,6 +14,9 @@ import { Timer } from '../run/timer.js';
 import { Queue } from '../queue/queue.js';
 import { JoinableQueue } from '../queue/joinable-queue.js';
 import { SimpleQueue } from '../queue/simple-queue.js';
+import { LifoQueue } from '../queue/lifo-queue.js';
+import { PriorityQueue } from '../queue/priority-queue.js';
+import { Pipe } from '../queue/pipe.js';
 
 /**
  * The `threads` scope as a context object (Python's
@@ -47,6 +50,9 @@ export const threads = Object.freeze({
   Queue,
   JoinableQueue,
   SimpleQueue,
+  LifoQueue,
+  PriorityQueue,
+  Pipe,
   Thread,
   Timer,
 });

@@ -19,4 +19,6 @@ import '../run/local.js';
 import '../queue/queue.js';
 import '../queue/joinable-queue.js';
 import '../queue/simple-queue.js';
+import '../queue/lifo-queue.js';
+import '../queue/priority-queue.js';
 import '../queue/connection.js';

@@ -36,7 +36,7 @@
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { JoinableQueue, Queue, SimpleQueue, Thread } from '../../src/index.js';
+import { JoinableQueue, LifoQueue, PriorityQueue, Queue, SimpleQueue, Thread } from '../../src/index.js';
 import { COUNT_WAITERS, MAXSIZE, UNFINISHED } from '../../src/queue/layout.js';
 import { describe as describeShared } from '../../src/share/protocol.js';
 import { COND_WAITERS, EVENT_WAITERS, SEM_WAITERS } from '../../src/sync/layout.js';
@@ -338,11 +338,21 @@ export class Bunch<S extends object> {
 export interface QueueType {
   readonly name: string;
   readonly make: (maxsize?: number) => Queue<any>;
+  /** How 111, 333, 222, put in that order, come out (upstream's per-class `cum` order). */
+  readonly order: string;
 }
 
 export const QUEUE_TYPES: readonly QueueType[] = [
-  { name: 'Queue', make: (maxsize = 0) => new Queue({ maxsize }) },
-  { name: 'JoinableQueue', make: (maxsize = 0) => new JoinableQueue({ maxsize }) },
+  { name: 'Queue', make: (maxsize = 0) => new Queue({ maxsize }), order: '111,333,222' },
+  { name: 'JoinableQueue', make: (maxsize = 0) => new JoinableQueue({ maxsize }), order: '111,333,222' },
+  { name: 'LifoQueue', make: (maxsize = 0) => new LifoQueue({ maxsize }), order: '222,333,111' },
+  // Upstream's suites also put strings, which Python orders; weft's priorities
+  // are numbers, so anything else counts as priority 0 (FIFO among them).
+  {
+    name: 'PriorityQueue',
+    make: (maxsize = 0) => new PriorityQueue({ maxsize, key: (item: unknown) => (typeof item === 'number' ? item : 0) }),
+    order: '111,222,333',
+  },
 ];
 
 /** A queue's shared header words (internal: see `src/queue/layout.ts`). */
