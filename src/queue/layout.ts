@@ -19,6 +19,10 @@
  *   [12] capacity     ring bytes now, a power of two (the ring's buffer is growable)
  *   [13] budget       1 if capacity is a hard byte budget (bigger items fail instead of streaming)
  *   [14] maxCapacity  the most the ring may grow to; beyond, items stream and puts wait
+ *   [15] wake         an event count: bumped by every change a party may wait for
+ *                     (an item in or out, ring space, a frame, a task done, shutdown);
+ *                     every wait parks on it, so no change can slip between a
+ *                     party's check and its sleep. The *Waiters words say who waits.
  *
  *  ring: frames, each at a multiple of 16 bytes, never split across the end
  *   +--------+--------+--------+--------+---------------------------+-----+
@@ -31,7 +35,7 @@
  * ```
  */
 
-export const HEADER_WORDS = 15;
+export const HEADER_WORDS = 16;
 export const PUT_LOCK = 0;
 export const GET_LOCK = 1;
 export const COUNT = 2;
@@ -47,6 +51,7 @@ export const MAXSIZE = 11;
 export const CAPACITY = 12;
 export const BUDGET = 13;
 export const MAX_CAPACITY = 14;
+export const WAKE = 15;
 
 export const OPEN = 0;
 export const SHUT = 1;

@@ -5,13 +5,12 @@
  *
  * ```
  *  header words: the queue layout (layout.ts) — PUT_LOCK is the store's one
- *  lock, COUNT / MAXSIZE / UNFINISHED / SHUTDOWN as for the ring — then:
+ *  lock, COUNT / MAXSIZE / UNFINISHED / SHUTDOWN / WAKE as for the ring, and
+ *  HEAD_WAITERS counts putters waiting for arena room — then:
  *   [ORDER]     LIFO | PRIORITY
  *   [TOP]       arena bump pointer
  *   [ENTRIES]   index capacity, in entries
  *   [SEQ]       next sequence number
- *   [FREED]     bumped whenever a block is freed; putters short of room park
- *               on it (counted in HEAD_WAITERS, unused otherwise here)
  *   [FREE + k]  free list of blocks of 2^(k+4) bytes (offset + 1; 0 = empty)
  *  arena: blocks of 2^(k+4) bytes; a free block's first word links the next
  *  index: entries of 6 float64 — key, seq, offset, length, token, buffers
@@ -29,7 +28,7 @@ import type { Waiter } from '../memory/waiter.js';
 import { tryLock, unlock } from '../sync/mutex-word.js';
 import {
   CAPACITY, COUNT, COUNT_WAITERS, HEAD_WAITERS, HEADER_WORDS, JOIN_WAITERS, MAX_CAPACITY, MAXSIZE, OPEN, PUT_LOCK, SHUT_IMMEDIATE,
-  SHUTDOWN, UNFINISHED,
+  SHUTDOWN, UNFINISHED, WAKE,
 } from './layout.js';
 import type { GetRefusal, PutRefusal, RawItem } from './ring.js';
 
@@ -37,8 +36,7 @@ export const ORDER = HEADER_WORDS;
 export const TOP = HEADER_WORDS + 1;
 export const ENTRIES = HEADER_WORDS + 2;
 export const SEQ = HEADER_WORDS + 3;
-export const FREED = HEADER_WORDS + 4;
-export const FREE = HEADER_WORDS + 5;
+export const FREE = HEADER_WORDS + 4;
 const CLASSES = 28;
 export const ORDERED_WORDS = FREE + CLASSES;
 export const LIFO = 1;
@@ -87,14 +85,17 @@ export class OrderedStore {
     if (this.#entries.length !== entries) this.#entries = new Float64Array(this.#index, 0, entries);
   }
 
-  #wake(index: number, waitersIndex: number): void {
-    if (Atomics.load(this.#words, waitersIndex) > 0) this.#waiter.notify(this.#words, index, Infinity);
+  /** Bumps the event count (layout.ts: WAKE) and wakes the parked if any of `waitersIndex`'s kind wait. */
+  #signal(waitersIndex: number): void {
+    Atomics.add(this.#words, WAKE, 1);
+    if (Atomics.load(this.#words, waitersIndex) > 0) this.#waiter.notify(this.#words, WAKE, Infinity);
   }
 
-  *#park(index: number, expected: number, waitersIndex: number, deadline: number): Procedure<void> {
+  /** Sleeps until the event count moves past `seen`, read before the caller checked its condition. */
+  *#park(waitersIndex: number, seen: number, deadline: number): Procedure<void> {
     Atomics.add(this.#words, waitersIndex, 1);
     try {
-      yield { words: this.#words, index, expected, deadline };
+      yield { words: this.#words, index: WAKE, expected: seen, deadline };
     } finally {
       Atomics.sub(this.#words, waitersIndex, 1);
     }
@@ -128,7 +129,6 @@ export class OrderedStore {
     const k = sizeClass(length);
     this.#links[offset >> 2] = words[FREE + k]!;
     words[FREE + k] = offset + 1;
-    Atomics.add(words, FREED, 1);
   }
 
   #less(a: number, b: number): boolean {
@@ -212,15 +212,14 @@ export class OrderedStore {
     this.#bytes.set(item.subarray(0, length), offset);
     Atomics.add(words, UNFINISHED, 1);
     Atomics.add(words, COUNT, 1);
-    this.#wake(COUNT, COUNT_WAITERS);
+    this.#signal(COUNT_WAITERS);
     return undefined;
   }
 
   *put(item: Uint8Array, length: number, token: number, buffers: number, block: boolean, deadline: number, key = 0): Procedure<PutRefusal | undefined> {
     const words = this.#words;
     for (;;) {
-      const count = Atomics.load(words, COUNT);
-      const freed = Atomics.load(words, FREED);
+      const seen = Atomics.load(words, WAKE);
       if (!(yield* lockSteps(words, PUT_LOCK, block ? deadline : performance.now() + 5))) return 'full';
       let outcome: PutRefusal | 'wait' | 'room' | undefined;
       try {
@@ -230,8 +229,7 @@ export class OrderedStore {
       }
       if (outcome !== 'wait' && outcome !== 'room') return outcome;
       if (!block || expired(deadline)) return 'full';
-      if (outcome === 'wait') yield* this.#park(COUNT, count, COUNT_WAITERS, deadline);
-      else yield* this.#park(FREED, freed, HEAD_WAITERS, deadline);
+      yield* this.#park(outcome === 'wait' ? COUNT_WAITERS : HEAD_WAITERS, seen, deadline);
     }
   }
 
@@ -253,14 +251,15 @@ export class OrderedStore {
     }
     this.#free(offset, length);
     Atomics.sub(words, COUNT, 1);
-    this.#wake(COUNT, COUNT_WAITERS);
-    this.#wake(FREED, HEAD_WAITERS);
+    this.#signal(COUNT_WAITERS);
+    this.#signal(HEAD_WAITERS);
     return result;
   }
 
   *get<R>(block: boolean, deadline: number, _scratch: () => Uint8Array, use: (item: RawItem) => R): Procedure<R | GetRefusal> {
     const words = this.#words;
     for (;;) {
+      const seen = Atomics.load(words, WAKE);
       const state = Atomics.load(words, SHUTDOWN);
       if (state === SHUT_IMMEDIATE) return 'shutdown';
       if (Atomics.load(words, COUNT) === 0) {
@@ -273,7 +272,7 @@ export class OrderedStore {
           continue;
         }
         if (!block || expired(deadline)) return 'empty';
-        yield* this.#park(COUNT, 0, COUNT_WAITERS, deadline);
+        yield* this.#park(COUNT_WAITERS, seen, deadline);
         continue;
       }
       if (!(yield* lockSteps(words, PUT_LOCK, block ? deadline : performance.now() + 5))) return 'empty';
@@ -319,7 +318,7 @@ export class OrderedStore {
     for (let unfinished = Atomics.load(words, UNFINISHED); unfinished > 0; ) {
       const seen = Atomics.compareExchange(words, UNFINISHED, unfinished, unfinished - 1);
       if (seen === unfinished) {
-        if (unfinished === 1) this.#wake(UNFINISHED, JOIN_WAITERS);
+        if (unfinished === 1) this.#signal(JOIN_WAITERS);
         return true;
       }
       unfinished = seen;
@@ -329,9 +328,9 @@ export class OrderedStore {
 
   *join(deadline: number): Procedure<boolean> {
     const words = this.#words;
-    for (let unfinished = Atomics.load(words, UNFINISHED); unfinished > 0; unfinished = Atomics.load(words, UNFINISHED)) {
+    for (let seen = Atomics.load(words, WAKE); Atomics.load(words, UNFINISHED) > 0; seen = Atomics.load(words, WAKE)) {
       if (expired(deadline)) return false;
-      yield* this.#park(UNFINISHED, unfinished, JOIN_WAITERS, deadline);
+      yield* this.#park(JOIN_WAITERS, seen, deadline);
     }
     return true;
   }
@@ -339,9 +338,10 @@ export class OrderedStore {
   *readable(deadline: number): Procedure<boolean> {
     const words = this.#words;
     for (;;) {
+      const seen = Atomics.load(words, WAKE);
       if (Atomics.load(words, COUNT) > 0) return true;
       if (Atomics.load(words, SHUTDOWN) !== OPEN || expired(deadline)) return false;
-      yield* this.#park(COUNT, 0, COUNT_WAITERS, deadline);
+      yield* this.#park(COUNT_WAITERS, seen, deadline);
     }
   }
 
@@ -366,6 +366,7 @@ export class OrderedStore {
   }
 
   #wakeAll(): void {
-    for (const index of [COUNT, FREED, UNFINISHED]) this.#waiter.notify(this.#words, index, Infinity);
+    Atomics.add(this.#words, WAKE, 1);
+    this.#waiter.notify(this.#words, WAKE, Infinity);
   }
 }

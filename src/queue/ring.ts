@@ -23,7 +23,7 @@ import type { Waiter } from '../memory/waiter.js';
 import { tryLock, unlock } from '../sync/mutex-word.js';
 import {
   ABORT, COUNT, COUNT_WAITERS, FIRST, FRAME_HEADER, frameSize, GET_LOCK, HEAD, HEAD_WAITERS, LAST, MAXSIZE, MORE,
-  OPEN, PUT_LOCK, SHUT_IMMEDIATE, SHUTDOWN, TAIL, TAIL_WAITERS, UNFINISHED, WHOLE, CAPACITY, JOIN_WAITERS, MAX_CAPACITY,
+  OPEN, PUT_LOCK, SHUT_IMMEDIATE, SHUTDOWN, TAIL, TAIL_WAITERS, UNFINISHED, WHOLE, CAPACITY, JOIN_WAITERS, MAX_CAPACITY, WAKE,
 } from './layout.js';
 
 /** How a put ended when it did not deliver. */
@@ -129,16 +129,21 @@ export class FrameRing {
     return this.#capacity - used;
   }
 
-  #wake(index: number, waitersIndex: number, count = Infinity): void {
-    if (Atomics.load(this.#words, waitersIndex) > 0) this.#waiter.notify(this.#words, index, count);
+  /** Announces a change: bumps the event count, and wakes the parked if any of `waitersIndex`'s kind wait. */
+  #signal(waitersIndex: number): void {
+    Atomics.add(this.#words, WAKE, 1);
+    if (Atomics.load(this.#words, waitersIndex) > 0) this.#waiter.notify(this.#words, WAKE, Infinity);
   }
 
-  /** Parks on `words[index]` while it holds `expected`, counting itself in `waitersIndex`. */
-  *#park(index: number, expected: number, waitersIndex: number, deadline: number, abortable = true): Procedure<void> {
+  /**
+   * Sleeps until the event count moves past `seen` (read before the caller
+   * checked its condition), counting itself in `waitersIndex`.
+   */
+  *#park(waitersIndex: number, seen: number, deadline: number, abortable = true): Procedure<void> {
     const words = this.#words;
     Atomics.add(words, waitersIndex, 1);
     try {
-      yield { words, index, expected, deadline, abortable };
+      yield { words, index: WAKE, expected: seen, deadline, abortable };
     } finally {
       Atomics.sub(words, waitersIndex, 1);
     }
@@ -187,7 +192,7 @@ export class FrameRing {
       Atomics.add(words, UNFINISHED, 1);
       this.#writeFrame(WHOLE, item, 0, length, length, token, buffers);
       Atomics.add(words, COUNT, 1);
-      this.#wake(COUNT, COUNT_WAITERS);
+      this.#signal(COUNT_WAITERS);
       return undefined;
     } finally {
       unlock(words, PUT_LOCK, this.#waiter);
@@ -219,17 +224,17 @@ export class FrameRing {
     const words = this.#words;
     // A non-blocking put still waits briefly for another producer's write in progress.
     const lockDeadline = block ? deadline : performance.now() + NONBLOCKING_GRACE_MS;
-    let spaceSeen: number | undefined; // HEAD when we last found too little room
+    let spaceSeen: number | undefined; // the event count when we last found too little room
     for (;;) {
+      const seen = spaceSeen ?? Atomics.load(words, WAKE);
       if (Atomics.load(words, SHUTDOWN) !== OPEN) return 'shutdown';
       // Wait for a free slot (maxsize), and for ring space, without holding
       // putLock: it is only held while writing.
       const maxsize = words[MAXSIZE]!;
-      const count = Atomics.load(words, COUNT);
-      if ((maxsize > 0 && count >= maxsize) || spaceSeen !== undefined) {
+      const full = maxsize > 0 && Atomics.load(words, COUNT) >= maxsize;
+      if (full || spaceSeen !== undefined) {
         if (!block || expired(deadline)) return 'full';
-        if (spaceSeen !== undefined) yield* this.#park(HEAD, spaceSeen, HEAD_WAITERS, deadline);
-        else yield* this.#park(COUNT, count, COUNT_WAITERS, deadline);
+        yield* this.#park(spaceSeen !== undefined ? HEAD_WAITERS : COUNT_WAITERS, seen, deadline);
         spaceSeen = undefined;
         continue;
       }
@@ -238,20 +243,21 @@ export class FrameRing {
         this.#refresh();
         if (Atomics.load(words, SHUTDOWN) !== OPEN) return 'shutdown';
         if (maxsize > 0 && Atomics.load(words, COUNT) >= maxsize) continue; // another producer took the slot
+        const before = Atomics.load(words, WAKE);
         // An item that does not fit may grow the ring (up to its limit) rather than stream.
         if (frameSize(length) > this.#free()) yield* this.#grow(frameSize(length));
         const whole = frameSize(length) <= this.#capacity;
         // Room for the whole item, or for a first chunk plus a spare ABORT frame.
         const needed = whole ? frameSize(length) : frameSize(16) + FRAME_HEADER;
         if (this.#free() < needed) {
-          spaceSeen = Atomics.load(words, HEAD);
+          spaceSeen = before;
           continue;
         }
         Atomics.add(words, UNFINISHED, 1); // before count: a taskDone() never sees it missing
         if (whole) {
           this.#writeFrame(WHOLE, item, 0, length, length, token, buffers);
           Atomics.add(words, COUNT, 1);
-          this.#wake(COUNT, COUNT_WAITERS);
+          this.#signal(COUNT_WAITERS);
           return undefined;
         }
         return yield* this.#stream(item, length, token, buffers, deadline);
@@ -269,11 +275,13 @@ export class FrameRing {
     try {
       while (sent < length) {
         // Keep room for an ABORT frame after this one.
+        let seen = Atomics.load(words, WAKE);
         let room = this.#free() - 2 * FRAME_HEADER;
         while (room < 16) {
           if (Atomics.load(words, SHUTDOWN) === SHUT_IMMEDIATE) return 'shutdown';
           if (expired(deadline)) return 'full';
-          yield* this.#park(HEAD, Atomics.load(words, HEAD), HEAD_WAITERS, deadline);
+          yield* this.#park(HEAD_WAITERS, seen, deadline);
+          seen = Atomics.load(words, WAKE);
           room = this.#free() - 2 * FRAME_HEADER;
         }
         const chunk = Math.min(length - sent, room & ~15);
@@ -282,9 +290,9 @@ export class FrameRing {
         sent += chunk;
         if (kind === FIRST) {
           Atomics.add(words, COUNT, 1);
-          this.#wake(COUNT, COUNT_WAITERS);
+          this.#signal(COUNT_WAITERS);
         } else {
-          this.#wake(TAIL, TAIL_WAITERS);
+          this.#signal(TAIL_WAITERS);
         }
       }
       completed = true;
@@ -294,7 +302,7 @@ export class FrameRing {
       if (!completed) {
         if (sent > 0) {
           this.#writeFrame(ABORT, item, 0, 0, length, token, buffers);
-          this.#wake(TAIL, TAIL_WAITERS);
+          this.#signal(TAIL_WAITERS);
         }
         Atomics.sub(words, UNFINISHED, 1);
       }
@@ -322,7 +330,7 @@ export class FrameRing {
     }
     Atomics.sub(words, COUNT, 1);
     this.#advance(frame.length);
-    this.#wake(COUNT, COUNT_WAITERS);
+    this.#signal(COUNT_WAITERS);
     return result;
   }
 
@@ -350,7 +358,7 @@ export class FrameRing {
   #advance(length: number): void {
     const words = this.#words;
     Atomics.store(words, HEAD, (Atomics.load(words, HEAD) + frameSize(length)) | 0);
-    this.#wake(HEAD, HEAD_WAITERS);
+    this.#signal(HEAD_WAITERS);
   }
 
   /**
@@ -363,7 +371,7 @@ export class FrameRing {
     for (;;) {
       // Wait for an item without holding getLock, so a producer that needs
       // getLock (to grow the ring) never waits on a consumer that waits on it.
-      for (let count = Atomics.load(words, COUNT); count === 0; count = Atomics.load(words, COUNT)) {
+      for (let seen = Atomics.load(words, WAKE); Atomics.load(words, COUNT) === 0; seen = Atomics.load(words, WAKE)) {
         const state = Atomics.load(words, SHUTDOWN);
         if (state === SHUT_IMMEDIATE) return 'shutdown';
         if (state !== OPEN) {
@@ -377,7 +385,7 @@ export class FrameRing {
           continue;
         }
         if (!block || expired(deadline)) return 'empty';
-        yield* this.#park(COUNT, 0, COUNT_WAITERS, deadline);
+        yield* this.#park(COUNT_WAITERS, seen, deadline);
       }
       if (Atomics.load(words, SHUTDOWN) === SHUT_IMMEDIATE) return 'shutdown';
       // A non-blocking get still waits briefly for another consumer's read in progress.
@@ -399,7 +407,7 @@ export class FrameRing {
     if (this.#frameKind() === WHOLE) return this.#takeWhole(scratch, use);
     const frame = this.#frame();
     Atomics.sub(words, COUNT, 1);
-    this.#wake(COUNT, COUNT_WAITERS);
+    this.#signal(COUNT_WAITERS);
     const assembled = yield* this.#assemble(frame.itemLength);
     if (assembled === undefined) return ABORTED;
     return use({ bytes: assembled, offset: 0, length: frame.itemLength, token: frame.token, buffers: frame.buffers });
@@ -411,9 +419,9 @@ export class FrameRing {
     const out = new Uint8Array(itemLength);
     let received = 0;
     for (;;) {
-      for (let head = Atomics.load(words, HEAD); Atomics.load(words, TAIL) === head; head = Atomics.load(words, HEAD)) {
+      for (let seen = Atomics.load(words, WAKE); Atomics.load(words, TAIL) === Atomics.load(words, HEAD); seen = Atomics.load(words, WAKE)) {
         // The producer is committed to finish or abort this item, so wait for it whatever the caller's deadline.
-        yield* this.#park(TAIL, head, TAIL_WAITERS, FOREVER, false);
+        yield* this.#park(TAIL_WAITERS, seen, FOREVER, false);
       }
       const frame = this.#frame();
       if (frame.kind === ABORT) {
@@ -437,7 +445,7 @@ export class FrameRing {
         unfinished = seen;
         continue;
       }
-      if (unfinished === 1) this.#wake(UNFINISHED, JOIN_WAITERS);
+      if (unfinished === 1) this.#signal(JOIN_WAITERS);
       return true;
     }
   }
@@ -446,18 +454,19 @@ export class FrameRing {
   *readable(deadline: number): Procedure<boolean> {
     const words = this.#words;
     for (;;) {
+      const seen = Atomics.load(words, WAKE);
       if (Atomics.load(words, COUNT) > 0) return true;
       if (Atomics.load(words, SHUTDOWN) !== OPEN || expired(deadline)) return false;
-      yield* this.#park(COUNT, 0, COUNT_WAITERS, deadline);
+      yield* this.#park(COUNT_WAITERS, seen, deadline);
     }
   }
 
   /** Waits until every item put has been marked done. */
   *join(deadline: number): Procedure<boolean> {
     const words = this.#words;
-    for (let unfinished = Atomics.load(words, UNFINISHED); unfinished > 0; unfinished = Atomics.load(words, UNFINISHED)) {
+    for (let seen = Atomics.load(words, WAKE); Atomics.load(words, UNFINISHED) > 0; seen = Atomics.load(words, WAKE)) {
       if (expired(deadline)) return false;
-      yield* this.#park(UNFINISHED, unfinished, JOIN_WAITERS, deadline);
+      yield* this.#park(JOIN_WAITERS, seen, deadline);
     }
     return true;
   }
@@ -495,7 +504,7 @@ export class FrameRing {
   }
 
   #wakeAll(): void {
-    const words = this.#words;
-    for (const index of [COUNT, HEAD, TAIL, UNFINISHED]) this.#waiter.notify(words, index, Infinity);
+    Atomics.add(this.#words, WAKE, 1);
+    this.#waiter.notify(this.#words, WAKE, Infinity);
   }
 }

@@ -57,3 +57,31 @@ test('an immediate shutdown waits for a put in flight and drops its item too', (
   assert.equal(Atomics.load(words, COUNT), 0, 'nothing left stranded');
   assert.equal(runSync(r.join(performance.now() + 100), atomicsWaiter), true, 'join does not wait for a dropped item');
 });
+
+test('shutdown() changes the word every parked party sleeps on: no wake-up is lost between check and sleep', () => {
+  // A getter on an empty queue, about to sleep.
+  const empty = ring(256, 256);
+  const get = empty.ring.get(true, Infinity, scratch, length);
+  const getterPark = get.next().value as { words: Int32Array; index: number; expected: number };
+  // A putter short of ring space, about to sleep.
+  const full = ring(256, 256);
+  const filler = full.ring.put(bytes(200), 200, 0, 0, true, Infinity);
+  while (!filler.next('ok').done);
+  const put = full.ring.put(bytes(200), 200, 0, 0, true, Infinity);
+  const putterPark = put.next().value as { words: Int32Array; index: number; expected: number };
+  // Nothing changes while they are parked...
+  assert.equal(Atomics.load(getterPark.words, getterPark.index), getterPark.expected);
+  assert.equal(Atomics.load(putterPark.words, putterPark.index), putterPark.expected);
+  // ...until shutdown lands, after both checked "open" and before they sleep.
+  runSync(empty.ring.shutdown(false), atomicsWaiter);
+  runSync(full.ring.shutdown(false), atomicsWaiter);
+  for (const park of [getterPark, putterPark]) {
+    assert.notEqual(Atomics.load(park.words, park.index), park.expected, 'a sleep started now returns at once');
+  }
+  let step = put.next('not-equal');
+  while (!step.done) step = put.next('not-equal');
+  assert.equal(step.value, 'shutdown');
+  let got = get.next('not-equal');
+  while (!got.done) got = get.next('not-equal');
+  assert.equal(got.value, 'shutdown');
+});
