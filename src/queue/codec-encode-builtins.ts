@@ -100,10 +100,20 @@ export function encodeBuiltin(e: Encoder, o: object): void {
     return e.bigint(BigInt.prototype.valueOf.call(o));
   }
   if (isProxy(o) || isRefused(o)) throw uncloneable(e.root, o);
+  // In plain-data mode the caller wants to know, not a copy: it may be a
+  // shareable that must cross live (see queue/item-codec.ts).
+  if (e.plainOnly) throw new NotPlainData();
   // Any other object (a class instance, an object from another realm) goes
   // as its own enumerable properties, as structured clone sends it.
   e.byte(OBJECT);
   e.keyedEntries(o);
+}
+
+/** Thrown in plain-data mode when a value holds a class instance. */
+export class NotPlainData extends Error {
+  constructor() {
+    super('the value holds a class instance');
+  }
 }
 
 /**

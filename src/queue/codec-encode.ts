@@ -10,7 +10,7 @@ import {
   SMALL_INT, SPARSE_ARRAY, TRUE, UNDEFINED,
 } from './codec-tags.js';
 import { uncloneable } from './codec-errors.js';
-import { bigBigint, encodeBuiltin, longString } from './codec-encode-builtins.js';
+import { bigBigint, encodeBuiltin, longString, type NotPlainData } from './codec-encode-builtins.js';
 import { bytesOf, commit, type ItemWriter } from './codec-writer.js';
 
 const objectProto = Object.prototype;
@@ -51,6 +51,8 @@ export class Encoder {
   count = 0;
   /** Object.prototype has no enumerable property (nobody polluted it), so for-in sees only own keys. */
   plainKeys = true;
+  /** Throw {@link NotPlainData} on a class instance instead of sending its fields. */
+  plainOnly = false;
 
   encode(value: unknown, writer: ItemWriter, buffers: SharedArrayBuffer[]): void {
     this.out = bytesOf(writer);
@@ -301,12 +303,14 @@ let idle: Encoder | undefined = new Encoder();
  * met is appended to `buffers` (if not there already) and referred to by its
  * index.
  *
+ * @param plainOnly throw {@link NotPlainData} on meeting a class instance.
  * @throws DataCloneError naming the path of a function, symbol or other value
  *   structured clone refuses; the writer is then empty.
  */
-export function encodeItem(value: unknown, writer: ItemWriter, buffers: SharedArrayBuffer[]): void {
+export function encodeItem(value: unknown, writer: ItemWriter, buffers: SharedArrayBuffer[], plainOnly = false): void {
   const encoder = idle ?? new Encoder();
   idle = undefined;
+  encoder.plainOnly = plainOnly;
   try {
     encoder.encode(value, writer, buffers);
   } finally {

@@ -81,4 +81,5 @@
 
 export { ItemWriter } from './codec-writer.js';
 export { encodeItem } from './codec-encode.js';
+export { NotPlainData } from './codec-encode-builtins.js';
 export { decodeItem } from './codec-decode.js';

@@ -14,7 +14,7 @@
 import { decode, encode, type Envelope } from '../share/marshal.js';
 import { lookup, register, unregister } from '../shared/registry.js';
 import { DataCloneError } from '../errors.js';
-import { decodeItem, encodeItem, ItemWriter } from './codec.js';
+import { decodeItem, encodeItem, ItemWriter, NotPlainData } from './codec.js';
 import type { RawItem } from './ring.js';
 
 /** An item encoded for the ring. */
@@ -53,17 +53,26 @@ function newToken(): number {
  * anything that cannot cross, before anything is published.
  */
 export function encodeForRing(item: unknown, root: string): EncodedItem {
-  const envelope = encode(item, { root });
   const writer = takeWriter();
   const buffers: SharedArrayBuffer[] = [];
+  // Fast path: one walk, by the codec, for plain data (the common case). It
+  // stops at the first class instance, function or symbol.
   try {
-    if (envelope.patches === undefined) {
-      encodeItem(envelope.value, writer, buffers);
-      if (buffers.length === 0) return { writer, token: 0, buffers: 0 };
-      writer.reset();
-      buffers.length = 0;
+    encodeItem(item, writer, buffers, true);
+    if (buffers.length === 0) return { writer, token: 0, buffers: 0 };
+  } catch (error) {
+    if (!(error instanceof NotPlainData) && !(error instanceof DataCloneError)) {
+      releaseWriter(writer);
+      throw error;
     }
-    encodeItem(envelope, writer, buffers);
+  }
+  // Shareables, shared buffers, or something that cannot cross: the
+  // marshaller describes shareables and names the path of what is refused.
+  writer.reset();
+  buffers.length = 0;
+  try {
+    const envelope = encode(item, { root });
+    encodeItem(envelope.patches === undefined ? { value: envelope.value } : envelope, writer, buffers);
   } catch (error) {
     releaseWriter(writer);
     throw error;
