@@ -25,9 +25,10 @@
 import { expired, FOREVER } from '../memory/deadline.js';
 import { lockSteps, type Procedure } from '../memory/steps.js';
 import type { Waiter } from '../memory/waiter.js';
+import { QueueEvents } from './events.js';
 import { tryLock, unlock } from '../sync/mutex-word.js';
 import {
-  CAPACITY, COUNT, COUNT_WAITERS, HEAD_WAITERS, HEADER_WORDS, JOIN_WAITERS, MAX_CAPACITY, MAXSIZE, OPEN, PUT_LOCK, SHUT_IMMEDIATE,
+  CAPACITY, COUNT, COUNT_WAITERS, HEAD_WAITERS, HEADER_WORDS, MAX_CAPACITY, MAXSIZE, OPEN, PUT_LOCK, SHUT_IMMEDIATE,
   SHUTDOWN, UNFINISHED, WAKE,
 } from './layout.js';
 import type { GetRefusal, PutRefusal, RawItem } from './ring.js';
@@ -55,6 +56,8 @@ export class OrderedStore {
   readonly #arena: SharedArrayBuffer;
   readonly #index: SharedArrayBuffer;
   readonly #waiter: Waiter;
+  /** Waiting, waking, tasks and join: shared with the ring. */
+  readonly events: QueueEvents;
   #bytes: Uint8Array;
   #links: Int32Array;
   #entries: Float64Array;
@@ -64,6 +67,7 @@ export class OrderedStore {
     this.#arena = arena;
     this.#index = index;
     this.#waiter = waiter;
+    this.events = new QueueEvents(words, waiter);
     this.#bytes = new Uint8Array(0);
     this.#links = new Int32Array(0);
     this.#entries = new Float64Array(0);
@@ -83,22 +87,6 @@ export class OrderedStore {
     }
     const entries = this.#words[ENTRIES]! * FIELDS;
     if (this.#entries.length !== entries) this.#entries = new Float64Array(this.#index, 0, entries);
-  }
-
-  /** Bumps the event count (layout.ts: WAKE) and wakes the parked if any of `waitersIndex`'s kind wait. */
-  #signal(waitersIndex: number): void {
-    Atomics.add(this.#words, WAKE, 1);
-    if (Atomics.load(this.#words, waitersIndex) > 0) this.#waiter.notify(this.#words, WAKE, Infinity);
-  }
-
-  /** Sleeps until the event count moves past `seen`, read before the caller checked its condition. */
-  *#park(waitersIndex: number, seen: number, deadline: number): Procedure<void> {
-    Atomics.add(this.#words, waitersIndex, 1);
-    try {
-      yield { words: this.#words, index: WAKE, expected: seen, deadline };
-    } finally {
-      Atomics.sub(this.#words, waitersIndex, 1);
-    }
   }
 
   /** A block of at least `length` bytes, or -1 if the arena is at its limit (caller holds the lock). */
@@ -212,7 +200,7 @@ export class OrderedStore {
     this.#bytes.set(item.subarray(0, length), offset);
     Atomics.add(words, UNFINISHED, 1);
     Atomics.add(words, COUNT, 1);
-    this.#signal(COUNT_WAITERS);
+    this.events.signal(COUNT_WAITERS);
     return undefined;
   }
 
@@ -229,7 +217,7 @@ export class OrderedStore {
       }
       if (outcome !== 'wait' && outcome !== 'room') return outcome;
       if (!block || expired(deadline)) return 'full';
-      yield* this.#park(outcome === 'wait' ? COUNT_WAITERS : HEAD_WAITERS, seen, deadline);
+      yield* this.events.park(outcome === 'wait' ? COUNT_WAITERS : HEAD_WAITERS, seen, deadline);
     }
   }
 
@@ -251,8 +239,8 @@ export class OrderedStore {
     }
     this.#free(offset, length);
     Atomics.sub(words, COUNT, 1);
-    this.#signal(COUNT_WAITERS);
-    this.#signal(HEAD_WAITERS);
+    this.events.signal(COUNT_WAITERS);
+    this.events.signal(HEAD_WAITERS);
     return result;
   }
 
@@ -272,7 +260,7 @@ export class OrderedStore {
           continue;
         }
         if (!block || expired(deadline)) return 'empty';
-        yield* this.#park(COUNT_WAITERS, seen, deadline);
+        yield* this.events.park(COUNT_WAITERS, seen, deadline);
         continue;
       }
       if (!(yield* lockSteps(words, PUT_LOCK, block ? deadline : performance.now() + 5))) return 'empty';
@@ -313,42 +301,9 @@ export class OrderedStore {
     }
   }
 
-  taskDone(): boolean {
-    const words = this.#words;
-    for (let unfinished = Atomics.load(words, UNFINISHED); unfinished > 0; ) {
-      const seen = Atomics.compareExchange(words, UNFINISHED, unfinished, unfinished - 1);
-      if (seen === unfinished) {
-        if (unfinished === 1) this.#signal(JOIN_WAITERS);
-        return true;
-      }
-      unfinished = seen;
-    }
-    return false;
-  }
-
-  *join(deadline: number): Procedure<boolean> {
-    const words = this.#words;
-    for (let seen = Atomics.load(words, WAKE); Atomics.load(words, UNFINISHED) > 0; seen = Atomics.load(words, WAKE)) {
-      if (expired(deadline)) return false;
-      yield* this.#park(JOIN_WAITERS, seen, deadline);
-    }
-    return true;
-  }
-
-  *readable(deadline: number): Procedure<boolean> {
-    const words = this.#words;
-    for (;;) {
-      const seen = Atomics.load(words, WAKE);
-      if (Atomics.load(words, COUNT) > 0) return true;
-      if (Atomics.load(words, SHUTDOWN) !== OPEN || expired(deadline)) return false;
-      yield* this.#park(COUNT_WAITERS, seen, deadline);
-    }
-  }
-
   *shutdown(immediate: boolean): Procedure<void> {
     const words = this.#words;
-    Atomics.store(words, SHUTDOWN, immediate ? SHUT_IMMEDIATE : Math.max(Atomics.load(words, SHUTDOWN), 1));
-    this.#wakeAll();
+    this.events.markShutdown(immediate);
     if (!immediate) return;
     yield* lockSteps(words, PUT_LOCK, FOREVER);
     try {
@@ -357,16 +312,11 @@ export class OrderedStore {
         const at = this.#next(n) * FIELDS;
         this.#free(this.#entries[at + 2]!, this.#entries[at + 3]!);
         Atomics.sub(words, COUNT, 1);
-        this.taskDone();
+        this.events.taskDone();
       }
     } finally {
       unlock(words, PUT_LOCK, this.#waiter);
     }
-    this.#wakeAll();
-  }
-
-  #wakeAll(): void {
-    Atomics.add(this.#words, WAKE, 1);
-    this.#waiter.notify(this.#words, WAKE, Infinity);
+    this.events.wakeAll();
   }
 }

@@ -298,7 +298,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * @throws RangeError if called more times than items were put.
    */
   taskDone(): void {
-    if (!this.#ring.taskDone()) throw new RangeError('Queue.taskDone(): called more times than there were items');
+    if (!this.#ring.events.taskDone()) throw new RangeError('Queue.taskDone(): called more times than there were items');
   }
 
   /**
@@ -307,12 +307,12 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    */
   async join(options?: AsyncTimeoutOptions): Promise<boolean> {
     throwIfAborted(options?.signal);
-    return runAsync(this.#ring.join(waitDeadline('Queue.join()', options?.timeout)), this.#memory.waiter, options?.signal);
+    return runAsync(this.#ring.events.join(waitDeadline('Queue.join()', options?.timeout)), this.#memory.waiter, options?.signal);
   }
 
   /** {@link join}, blocking the calling thread. */
   joinSync(options?: TimeoutOptions): boolean {
-    return runSync(this.#ring.join(waitDeadline('Queue.joinSync()', options?.timeout)), this.#memory.waiter);
+    return runSync(this.#ring.events.join(waitDeadline('Queue.joinSync()', options?.timeout)), this.#memory.waiter);
   }
 
   /**
@@ -327,12 +327,12 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
 
   /** @internal Waits until an item can be taken, without taking it (Pipe's poll). */
   [readable](timeout: number | undefined, signal?: AbortSignal): Promise<boolean> {
-    return runAsync(this.#ring.readable(waitDeadline('poll()', timeout)), this.#memory.waiter, signal);
+    return runAsync(this.#ring.events.readable(waitDeadline('poll()', timeout)), this.#memory.waiter, signal);
   }
 
   /** @internal The same, blocking. */
   [readableSync](timeout: number | undefined): boolean {
-    return runSync(this.#ring.readable(waitDeadline('pollSync()', timeout)), this.#memory.waiter);
+    return runSync(this.#ring.events.readable(waitDeadline('pollSync()', timeout)), this.#memory.waiter);
   }
 
   /** Yields items as they arrive; ends when the queue is shut down and drained. */

@@ -20,10 +20,11 @@
 import { expired, FOREVER } from '../memory/deadline.js';
 import { lockSteps, type Procedure } from '../memory/steps.js';
 import type { Waiter } from '../memory/waiter.js';
+import { QueueEvents } from './events.js';
 import { tryLock, unlock } from '../sync/mutex-word.js';
 import {
   ABORT, COUNT, COUNT_WAITERS, FIRST, FRAME_HEADER, frameSize, GET_LOCK, HEAD, HEAD_WAITERS, LAST, MAXSIZE, MORE,
-  OPEN, PUT_LOCK, SHUT_IMMEDIATE, SHUTDOWN, TAIL, TAIL_WAITERS, UNFINISHED, WHOLE, CAPACITY, JOIN_WAITERS, MAX_CAPACITY, WAKE,
+  OPEN, PUT_LOCK, SHUT_IMMEDIATE, SHUTDOWN, TAIL, TAIL_WAITERS, UNFINISHED, WHOLE, CAPACITY, MAX_CAPACITY, WAKE,
 } from './layout.js';
 
 /** How a put ended when it did not deliver. */
@@ -60,9 +61,12 @@ export class FrameRing {
   #capacity: number;
   #mask: number;
   readonly #waiter: Waiter;
+  /** Waiting, waking, tasks and join: shared with the ordered store. */
+  readonly events: QueueEvents;
 
   constructor(words: Int32Array, buffer: SharedArrayBuffer, waiter: Waiter) {
     this.#words = words;
+    this.events = new QueueEvents(words, waiter);
     this.#buffer = buffer;
     this.#capacity = Atomics.load(words, CAPACITY);
     this.#mask = this.#capacity - 1;
@@ -129,26 +133,6 @@ export class FrameRing {
     return this.#capacity - used;
   }
 
-  /** Announces a change: bumps the event count, and wakes the parked if any of `waitersIndex`'s kind wait. */
-  #signal(waitersIndex: number): void {
-    Atomics.add(this.#words, WAKE, 1);
-    if (Atomics.load(this.#words, waitersIndex) > 0) this.#waiter.notify(this.#words, WAKE, Infinity);
-  }
-
-  /**
-   * Sleeps until the event count moves past `seen` (read before the caller
-   * checked its condition), counting itself in `waitersIndex`.
-   */
-  *#park(waitersIndex: number, seen: number, deadline: number, abortable = true): Procedure<void> {
-    const words = this.#words;
-    Atomics.add(words, waitersIndex, 1);
-    try {
-      yield { words, index: WAKE, expected: seen, deadline, abortable };
-    } finally {
-      Atomics.sub(words, waitersIndex, 1);
-    }
-  }
-
   #writeFrame(kind: number, item: Uint8Array, from: number, length: number, itemLength: number, token: number, buffers: number): void {
     const words = this.#words;
     const tail = Atomics.load(words, TAIL);
@@ -192,7 +176,7 @@ export class FrameRing {
       Atomics.add(words, UNFINISHED, 1);
       this.#writeFrame(WHOLE, item, 0, length, length, token, buffers);
       Atomics.add(words, COUNT, 1);
-      this.#signal(COUNT_WAITERS);
+      this.events.signal(COUNT_WAITERS);
       return undefined;
     } finally {
       unlock(words, PUT_LOCK, this.#waiter);
@@ -234,7 +218,7 @@ export class FrameRing {
       const full = maxsize > 0 && Atomics.load(words, COUNT) >= maxsize;
       if (full || spaceSeen !== undefined) {
         if (!block || expired(deadline)) return 'full';
-        yield* this.#park(spaceSeen !== undefined ? HEAD_WAITERS : COUNT_WAITERS, seen, deadline);
+        yield* this.events.park(spaceSeen !== undefined ? HEAD_WAITERS : COUNT_WAITERS, seen, deadline);
         spaceSeen = undefined;
         continue;
       }
@@ -257,7 +241,7 @@ export class FrameRing {
         if (whole) {
           this.#writeFrame(WHOLE, item, 0, length, length, token, buffers);
           Atomics.add(words, COUNT, 1);
-          this.#signal(COUNT_WAITERS);
+          this.events.signal(COUNT_WAITERS);
           return undefined;
         }
         return yield* this.#stream(item, length, token, buffers, deadline);
@@ -280,7 +264,7 @@ export class FrameRing {
         while (room < 16) {
           if (Atomics.load(words, SHUTDOWN) === SHUT_IMMEDIATE) return 'shutdown';
           if (expired(deadline)) return 'full';
-          yield* this.#park(HEAD_WAITERS, seen, deadline);
+          yield* this.events.park(HEAD_WAITERS, seen, deadline);
           seen = Atomics.load(words, WAKE);
           room = this.#free() - 2 * FRAME_HEADER;
         }
@@ -290,9 +274,9 @@ export class FrameRing {
         sent += chunk;
         if (kind === FIRST) {
           Atomics.add(words, COUNT, 1);
-          this.#signal(COUNT_WAITERS);
+          this.events.signal(COUNT_WAITERS);
         } else {
-          this.#signal(TAIL_WAITERS);
+          this.events.signal(TAIL_WAITERS);
         }
       }
       completed = true;
@@ -302,7 +286,7 @@ export class FrameRing {
       if (!completed) {
         if (sent > 0) {
           this.#writeFrame(ABORT, item, 0, 0, length, token, buffers);
-          this.#signal(TAIL_WAITERS);
+          this.events.signal(TAIL_WAITERS);
         }
         Atomics.sub(words, UNFINISHED, 1);
       }
@@ -330,7 +314,7 @@ export class FrameRing {
     }
     Atomics.sub(words, COUNT, 1);
     this.#advance(frame.length);
-    this.#signal(COUNT_WAITERS);
+    this.events.signal(COUNT_WAITERS);
     return result;
   }
 
@@ -358,7 +342,7 @@ export class FrameRing {
   #advance(length: number): void {
     const words = this.#words;
     Atomics.store(words, HEAD, (Atomics.load(words, HEAD) + frameSize(length)) | 0);
-    this.#signal(HEAD_WAITERS);
+    this.events.signal(HEAD_WAITERS);
   }
 
   /**
@@ -385,7 +369,7 @@ export class FrameRing {
           continue;
         }
         if (!block || expired(deadline)) return 'empty';
-        yield* this.#park(COUNT_WAITERS, seen, deadline);
+        yield* this.events.park(COUNT_WAITERS, seen, deadline);
       }
       if (Atomics.load(words, SHUTDOWN) === SHUT_IMMEDIATE) return 'shutdown';
       // A non-blocking get still waits briefly for another consumer's read in progress.
@@ -407,7 +391,7 @@ export class FrameRing {
     if (this.#frameKind() === WHOLE) return this.#takeWhole(scratch, use);
     const frame = this.#frame();
     Atomics.sub(words, COUNT, 1);
-    this.#signal(COUNT_WAITERS);
+    this.events.signal(COUNT_WAITERS);
     const assembled = yield* this.#assemble(frame.itemLength);
     if (assembled === undefined) return ABORTED;
     return use({ bytes: assembled, offset: 0, length: frame.itemLength, token: frame.token, buffers: frame.buffers });
@@ -421,7 +405,7 @@ export class FrameRing {
     for (;;) {
       for (let seen = Atomics.load(words, WAKE); Atomics.load(words, TAIL) === Atomics.load(words, HEAD); seen = Atomics.load(words, WAKE)) {
         // The producer is committed to finish or abort this item, so wait for it whatever the caller's deadline.
-        yield* this.#park(TAIL_WAITERS, seen, FOREVER, false);
+        yield* this.events.park(TAIL_WAITERS, seen, FOREVER, false);
       }
       const frame = this.#frame();
       if (frame.kind === ABORT) {
@@ -435,50 +419,13 @@ export class FrameRing {
     }
   }
 
-  /** Marks one taken item done; false if more were marked done than were put. */
-  taskDone(): boolean {
-    const words = this.#words;
-    for (let unfinished = Atomics.load(words, UNFINISHED); ; ) {
-      if (unfinished <= 0) return false;
-      const seen = Atomics.compareExchange(words, UNFINISHED, unfinished, unfinished - 1);
-      if (seen !== unfinished) {
-        unfinished = seen;
-        continue;
-      }
-      if (unfinished === 1) this.#signal(JOIN_WAITERS);
-      return true;
-    }
-  }
-
-  /** Waits until an item is there to take (true) or the ring is shut down and empty, or `deadline` passes (false). */
-  *readable(deadline: number): Procedure<boolean> {
-    const words = this.#words;
-    for (;;) {
-      const seen = Atomics.load(words, WAKE);
-      if (Atomics.load(words, COUNT) > 0) return true;
-      if (Atomics.load(words, SHUTDOWN) !== OPEN || expired(deadline)) return false;
-      yield* this.#park(COUNT_WAITERS, seen, deadline);
-    }
-  }
-
-  /** Waits until every item put has been marked done. */
-  *join(deadline: number): Procedure<boolean> {
-    const words = this.#words;
-    for (let seen = Atomics.load(words, WAKE); Atomics.load(words, UNFINISHED) > 0; seen = Atomics.load(words, WAKE)) {
-      if (expired(deadline)) return false;
-      yield* this.#park(JOIN_WAITERS, seen, deadline);
-    }
-    return true;
-  }
-
   /**
    * Shuts the queue down; with `immediate`, also drops every item in it
    * (each counting as done). Wakes every parked party so it sees the state.
    */
   *shutdown(immediate: boolean): Procedure<void> {
     const words = this.#words;
-    Atomics.store(words, SHUTDOWN, immediate ? SHUT_IMMEDIATE : Math.max(Atomics.load(words, SHUTDOWN), 1));
-    this.#wakeAll();
+    this.events.markShutdown(immediate);
     if (!immediate) return;
     // A put that found the queue open before the flag was set holds putLock
     // until its item is counted: wait for it, so the drain below drops that
@@ -495,16 +442,11 @@ export class FrameRing {
         const frame = this.#frame();
         if (frame.kind === WHOLE) this.#advance(frame.length);
         else if ((yield* this.#assemble(frame.itemLength)) === undefined) continue; // aborted: its producer undid its task
-        this.taskDone();
+        this.events.taskDone();
       }
     } finally {
       unlock(words, GET_LOCK, this.#waiter);
     }
-    this.#wakeAll();
-  }
-
-  #wakeAll(): void {
-    Atomics.add(this.#words, WAKE, 1);
-    this.#waiter.notify(this.#words, WAKE, Infinity);
+    this.events.wakeAll();
   }
 }

@@ -55,7 +55,7 @@ test('an immediate shutdown waits for a put in flight and drops its item too', (
   let rest = shutdown.next('ok');
   while (!rest.done) rest = shutdown.next('ok');
   assert.equal(Atomics.load(words, COUNT), 0, 'nothing left stranded');
-  assert.equal(runSync(r.join(performance.now() + 100), atomicsWaiter), true, 'join does not wait for a dropped item');
+  assert.equal(runSync(r.events.join(performance.now() + 100), atomicsWaiter), true, 'join does not wait for a dropped item');
 });
 
 test('shutdown() changes the word every parked party sleeps on: no wake-up is lost between check and sleep', () => {
