@@ -1,0 +1,378 @@
+import { CancelledError, InvalidStateError, TimeoutError } from '../errors.js';
+import { expired, FOREVER, remaining, throwIfAborted, waitDeadline } from '../memory/deadline.js';
+import type { AsyncTimeoutOptions } from '../memory/deadline.js';
+import { hold, release } from '../memory/keep-alive.js';
+
+/**
+ * Python's five future states. `CANCELLED` means `cancel()` was called;
+ * `CANCELLED_AND_NOTIFIED` that the executor has since seen it (in
+ * `setRunningOrNotifyCancel()`) and told `wait()` / `asCompleted()`. Both read
+ * as `'cancelled'`, and both are `done()`; only the second counts as finished
+ * for `wait()` and `asCompleted()`, as in Python.
+ */
+export type FutureState = 'PENDING' | 'RUNNING' | 'CANCELLED' | 'CANCELLED_AND_NOTIFIED' | 'FINISHED';
+
+const DESCRIPTION: Record<FutureState, string> = {
+  PENDING: 'pending',
+  RUNNING: 'running',
+  CANCELLED: 'cancelled',
+  CANCELLED_AND_NOTIFIED: 'cancelled',
+  FINISHED: 'finished',
+};
+
+/**
+ * How `wait()` and `asCompleted()` hear of completions (Python's `_Waiter`):
+ * a future calls one method of each waiter installed on it when it finishes,
+ * or when the executor notices that it was cancelled.
+ *
+ * @internal
+ */
+export interface Waiter {
+  addResult(future: Future<unknown>): void;
+  addException(future: Future<unknown>): void;
+  addCancelled(future: Future<unknown>): void;
+}
+
+/**
+ * The parts of a future that `wait()`, `asCompleted()` and tests reach and
+ * users do not (Python's `_state`, `_waiters`).
+ *
+ * @internal
+ */
+export interface FutureInternals {
+  state(future: Future<unknown>): FutureState;
+  /** Finished by `setException` (the exception may be any value, even `undefined`). */
+  failed(future: Future<unknown>): boolean;
+  addWaiter(future: Future<unknown>, waiter: Waiter): void;
+  removeWaiter(future: Future<unknown>, waiter: Waiter): void;
+}
+
+/** @internal Assigned in `Future`'s static block, the one place that sees its private fields. */
+export let internals: FutureInternals;
+
+// setTimeout overflows past 2^31 - 1 ms (it fires after 1 ms); longer waits re-arm.
+const MAX_DELAY = 0x7fffffff;
+
+/**
+ * Waits without blocking the event loop until `subscribe`'s `wake` is called
+ * (resolves `true`), the deadline passes (`false`) or the signal aborts
+ * (rejects with `signal.reason`). `subscribe` returns its unsubscribe. Holds
+ * the event loop open while parked, as every async wait in weft does, and
+ * leaves no timer or listener behind once settled.
+ *
+ * @internal
+ */
+export function park(deadline: number, signal: AbortSignal | undefined, subscribe: (wake: () => void) => () => void): Promise<boolean> {
+  return new Promise<boolean>((resolve, reject) => {
+    let settled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let unsubscribe: (() => void) | undefined;
+    const onAbort = (): void => finish(() => reject(signal!.reason));
+    const onTimer = (): void => (expired(deadline) ? finish(() => resolve(false)) : arm());
+    const arm = (): void => {
+      timer = setTimeout(onTimer, Math.min(Math.ceil(remaining(deadline)), MAX_DELAY));
+    };
+    function finish(settle: () => void): void {
+      if (settled) return;
+      settled = true;
+      unsubscribe?.();
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      release();
+      settle();
+    }
+    if (signal?.aborted) return reject(signal.reason);
+    hold();
+    unsubscribe = subscribe(() => finish(() => resolve(true)));
+    if (settled) {
+      unsubscribe();
+      return;
+    }
+    if (signal !== undefined) signal.addEventListener('abort', onAbort, { once: true });
+    if (deadline !== FOREVER) arm();
+  });
+}
+
+let nextId = 1;
+const DONE = Promise.resolve();
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object' && typeof value !== 'function') return typeof value;
+  return (value as { constructor?: { name?: string } }).constructor?.name || 'Object';
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+/**
+ * The eventual result of a call (Python's `concurrent.futures.Future`), with
+ * Python's state machine: pending → running → finished, or pending →
+ * cancelled. An executor creates it, marks it running, and sets its result
+ * or exception; everyone else waits for it.
+ *
+ * A future is awaitable: `await future` gives the result, or throws the
+ * task's error, or a `CancelledError`. `result()` and `exception()` do the
+ * same with a `timeout` (milliseconds; `TimeoutError` when it passes) and an
+ * `AbortSignal`. The promise behind `await` is only built when somebody
+ * awaits, so a future that fails with nobody listening never causes an
+ * `unhandledRejection`. Waiting never polls: completion wakes the waiters,
+ * and a pending wait keeps the event loop alive, as Python's blocking
+ * `result()` keeps its thread.
+ *
+ * Done callbacks run synchronously, in the order they were added, when the
+ * future finishes or is cancelled — or at once if it already has. A callback
+ * that throws (or returns a promise that rejects) is reported with
+ * `console.error('exception calling callback for <Future …>', error)` —
+ * Python logs it with `LOGGER.exception` — and the other callbacks and the
+ * future are unaffected.
+ *
+ * A future lives in the thread that created it; it is not shared memory.
+ *
+ * @example
+ * ```ts
+ * import { Future } from 'weft';
+ * const future = new Future<number>();
+ * future.addDoneCallback((f) => console.log('done, cancelled:', f.cancelled()));
+ * setTimeout(() => {
+ *   if (future.setRunningOrNotifyCancel()) future.setResult(42); // what an executor does
+ * }, 10);
+ * console.log(future.done()); // false
+ * console.log(await future); // 42
+ * console.log(String(future)); // <Future at 0x1 state=finished returned number>
+ * console.log(await future.exception()); // undefined
+ * console.log(future.cancel()); // false: it has finished
+ * ```
+ * @see Python's `concurrent.futures.Future`
+ */
+export class Future<T = unknown> implements PromiseLike<T> {
+  readonly #id = nextId++;
+  #state: FutureState = 'PENDING';
+  #result: T | undefined;
+  #exception: unknown;
+  // The exception is any thrown value, `undefined` included, so failure is its own flag.
+  #failed = false;
+  // Thunks, not the callbacks themselves: a `(future: Future<T>) => …` field would make Future<T> invariant in T.
+  #callbacks: Array<() => void> = [];
+  // wait() / asCompleted(): told of finishing and of a noticed cancellation.
+  readonly #waiters = new Set<Waiter>();
+  // result() / exception() / await parked on this future (Python's condition).
+  readonly #wakers = new Set<() => void>();
+  #promise: Promise<T> | undefined;
+
+  static {
+    internals = {
+      state: (future) => future.#state,
+      failed: (future) => future.#failed,
+      addWaiter: (future, waiter) => void future.#waiters.add(waiter),
+      removeWaiter: (future, waiter) => void future.#waiters.delete(waiter),
+    };
+  }
+
+  /**
+   * Cancels the future if it has not started running. Returns `true` if it is
+   * now cancelled (also when it already was), `false` if it is running or
+   * finished. Wakes `result()` / `exception()` waiters (with a
+   * `CancelledError`) and runs the done callbacks.
+   */
+  cancel(): boolean {
+    const state = this.#state;
+    if (state === 'RUNNING' || state === 'FINISHED') return false;
+    if (state !== 'PENDING') return true;
+    this.#state = 'CANCELLED';
+    this.#wake();
+    this.#invokeCallbacks();
+    return true;
+  }
+
+  /** Whether the future was cancelled. */
+  cancelled(): boolean {
+    return this.#state === 'CANCELLED' || this.#state === 'CANCELLED_AND_NOTIFIED';
+  }
+
+  /** Whether the call is running now (and so cannot be cancelled). */
+  running(): boolean {
+    return this.#state === 'RUNNING';
+  }
+
+  /** Whether the future was cancelled or has finished. */
+  done(): boolean {
+    return this.#state !== 'PENDING' && this.#state !== 'RUNNING';
+  }
+
+  /**
+   * The call's result, once it is done.
+   *
+   * @throws `CancelledError` (rejection) if the future was cancelled.
+   * @throws `TimeoutError` (rejection) if it is not done within `timeout` ms.
+   * @throws the call's own error (rejection) if it failed.
+   * @throws `signal.reason` (rejection) if the signal aborts first.
+   */
+  async result(options?: AsyncTimeoutOptions): Promise<T> {
+    await this.#waitDone('Future.result()', options);
+    return this.#outcome();
+  }
+
+  /**
+   * The error the call failed with, once it is done; `undefined` if it
+   * succeeded. Rejects like {@link result} on cancellation, timeout or abort.
+   */
+  async exception(options?: AsyncTimeoutOptions): Promise<unknown> {
+    await this.#waitDone('Future.exception()', options);
+    if (this.cancelled()) throw new CancelledError(`${this} was cancelled`);
+    return this.#exception;
+  }
+
+  /**
+   * Calls `fn(future)` when the future is done (finished or cancelled), or at
+   * once if it already is. Callbacks run in the order they were added; one
+   * that throws is reported (see the class) and does not stop the others.
+   */
+  addDoneCallback(fn: (future: Future<T>) => unknown): void {
+    if (typeof fn !== 'function') throw new TypeError(`Future.addDoneCallback(): expected a function, got ${typeName(fn)}`);
+    if (this.done()) this.#call(fn);
+    else this.#callbacks.push(() => this.#call(fn));
+  }
+
+  /**
+   * For executors (and tests): marks the future running and returns `true`,
+   * or, if it was cancelled, records that the cancellation has been seen —
+   * waking `wait()` / `asCompleted()` — and returns `false`, meaning "do not
+   * run the call".
+   *
+   * @throws `InvalidStateError` if the future is already running or finished.
+   */
+  setRunningOrNotifyCancel(): boolean {
+    if (this.#state === 'CANCELLED') {
+      this.#state = 'CANCELLED_AND_NOTIFIED';
+      for (const waiter of [...this.#waiters]) waiter.addCancelled(this);
+      return false;
+    }
+    if (this.#state === 'PENDING') {
+      this.#state = 'RUNNING';
+      return true;
+    }
+    throw new InvalidStateError(`Future in unexpected state: ${this.#state}: ${this}`);
+  }
+
+  /**
+   * For executors (and tests): finishes the future with `value`, wakes every
+   * waiter and runs the done callbacks.
+   *
+   * @throws `InvalidStateError` if the future is already done (Python 3.8+).
+   */
+  setResult(value: T): void {
+    this.#checkNotDone();
+    this.#result = value;
+    this.#state = 'FINISHED';
+    for (const waiter of [...this.#waiters]) waiter.addResult(this);
+    this.#wake();
+    this.#invokeCallbacks();
+  }
+
+  /**
+   * For executors (and tests): finishes the future with `error`, wakes every
+   * waiter and runs the done callbacks.
+   *
+   * @throws `InvalidStateError` if the future is already done (Python 3.8+).
+   */
+  setException(error: unknown): void {
+    this.#checkNotDone();
+    this.#exception = error;
+    this.#failed = true;
+    this.#state = 'FINISHED';
+    for (const waiter of [...this.#waiters]) waiter.addException(this);
+    this.#wake();
+    this.#invokeCallbacks();
+  }
+
+  /** Makes `await future` work: settles with the result, the error, or a `CancelledError`. */
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.#settled().then(onFulfilled, onRejected);
+  }
+
+  /** As `Promise.prototype.catch`. */
+  catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
+    return this.#settled().catch(onRejected);
+  }
+
+  /** As `Promise.prototype.finally`. */
+  finally(onFinally?: (() => void) | null): Promise<T> {
+    return this.#settled().finally(onFinally);
+  }
+
+  /** Python's repr: `<Future at 0x1 state=finished returned number>`, `… raised RangeError>`. */
+  toString(): string {
+    let outcome = '';
+    if (this.#state === 'FINISHED') outcome = this.#failed ? ` raised ${typeName(this.#exception)}` : ` returned ${typeName(this.#result)}`;
+    return `<Future at 0x${this.#id.toString(16)} state=${DESCRIPTION[this.#state]}${outcome}>`;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return `Future ${DESCRIPTION[this.#state]}`;
+  }
+
+  /** `console.log(future)` prints the repr. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
+  #checkNotDone(): void {
+    if (this.done()) throw new InvalidStateError(`${this.#state}: ${this}`);
+  }
+
+  async #waitDone(what: string, options: AsyncTimeoutOptions | undefined): Promise<void> {
+    const deadline = waitDeadline(what, options?.timeout);
+    throwIfAborted(options?.signal);
+    if (this.done()) return;
+    const woken = !expired(deadline) && (await park(deadline, options?.signal, (wake) => this.#subscribe(wake)));
+    if (!woken) throw new TimeoutError(`${what}: ${this} is not done after ${options!.timeout} ms`);
+  }
+
+  #subscribe(wake: () => void): () => void {
+    this.#wakers.add(wake);
+    return () => this.#wakers.delete(wake);
+  }
+
+  /** The outcome of a done future: its result, or a throw. */
+  #outcome(): T {
+    if (this.cancelled()) throw new CancelledError(`${this} was cancelled`);
+    if (this.#failed) throw this.#exception;
+    return this.#result as T;
+  }
+
+  // Built on first use so that a failed future nobody awaits rejects nothing.
+  #settled(): Promise<T> {
+    return (this.#promise ??= this.#whenDone().then(() => this.#outcome()));
+  }
+
+  #whenDone(): Promise<unknown> {
+    return this.done() ? DONE : park(FOREVER, undefined, (wake) => this.#subscribe(wake));
+  }
+
+  #wake(): void {
+    const wakers = [...this.#wakers];
+    this.#wakers.clear();
+    for (const wake of wakers) wake();
+  }
+
+  #invokeCallbacks(): void {
+    const callbacks = this.#callbacks;
+    this.#callbacks = [];
+    for (const callback of callbacks) callback();
+  }
+
+  #call(fn: (future: Future<T>) => unknown): void {
+    const report = (error: unknown): void => console.error(`exception calling callback for ${this}`, error);
+    try {
+      const returned = fn(this);
+      if (isThenable(returned)) returned.then(undefined, report);
+    } catch (error) {
+      report(error);
+    }
+  }
+}
