@@ -26,3 +26,5 @@ export { PriorityQueue, type PriorityQueueOptions } from './queue/priority-queue
 export { Connection } from './queue/connection.js';
 export { Pipe, type PipeOptions } from './queue/pipe.js';
 export { threads, getContext, type Context } from './scope/threads.js';
+export { Future } from './futures/future.js';
+export { wait, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type ReturnWhen, type WaitOptions, type DoneAndNotDoneFutures } from './futures/wait.js';
