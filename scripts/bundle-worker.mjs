@@ -3,6 +3,8 @@
 // - dist/worker/thread-entry.cjs, from dist/worker/thread-entry.js: a worker
 //   that loads one CommonJS file starts without compiling Node's ES-module
 //   loader (about 8 ms of a ~25 ms start here).
+// - dist/worker/pool-entry.cjs, from dist/worker/pool-entry.js: the same for
+//   a thread pool's worker.
 // - dist/worker/builtins.cjs, from dist/share/builtins.js: every built-in
 //   shareable, `require`d by the entry only when shareables arrive (the entry's
 //   load-builtins module is swapped for that require), so a worker that gets
@@ -49,6 +51,12 @@ await build({
   outfile: `${dist}worker/thread-entry.cjs`,
   plugins: [requireBuiltins],
 });
-for (const stale of ['thread-entry.js', 'thread-entry.js.map', 'load-builtins.js', 'load-builtins.js.map']) {
+await build({
+  ...common,
+  entryPoints: [`${dist}worker/pool-entry.js`],
+  outfile: `${dist}worker/pool-entry.cjs`,
+  plugins: [requireBuiltins],
+});
+for (const stale of ['thread-entry.js', 'thread-entry.js.map', 'pool-entry.js', 'pool-entry.js.map', 'load-builtins.js', 'load-builtins.js.map']) {
   rmSync(`${dist}worker/${stale}`, { force: true });
 }

@@ -95,6 +95,29 @@ export class BrokenProcessPoolError extends BrokenExecutorError {
   }
 }
 
+/** How a pool's worker ended while it was running a task. */
+export type WorkerDeath =
+  | { readonly kind: 'exit'; readonly exitCode: number }
+  | { readonly kind: 'signal'; readonly signal: string }
+  | { readonly kind: 'out-of-memory' }
+  | { readonly kind: 'uncaught'; readonly error: unknown };
+
+/**
+ * The worker running a task died before the task finished: `process.exit()`
+ * in the task, an uncaught error in a timer it left, out of memory under
+ * `resourceLimits`, or a child process killed by a signal. `death` says how;
+ * `cause` is the uncaught error, if there was one. Only that task fails: the
+ * pool replaces the worker and goes on (unless it was made to break like
+ * Python's, see the executor's `onWorkerDeath` option).
+ */
+export class WorkerDiedError extends WeftError {
+  readonly death: WorkerDeath;
+  constructor(message: string, death: WorkerDeath, options?: ErrorOptions) {
+    super(message, 'ERR_WEFT_WORKER_DIED', options);
+    this.death = death;
+  }
+}
+
 /** `getNowait()` (or a timed-out `get`) found the queue empty. @see Python's `queue.Empty` */
 export class QueueEmptyError extends WeftError {
   constructor(message = 'the queue is empty', options?: ErrorOptions) {

@@ -33,6 +33,8 @@ const importBase = process.argv[1] ? pathToFileURL(process.argv[1]).href : pathT
 const TRANSPILER_HELPERS = [...Object.keys(transpilerHelpers), '__import'];
 
 const checked = new WeakMap<Function, FunctionSource>();
+/** Checked sources by text: the same function written inline in a loop is checked once. */
+const bySource = new Map<string, FunctionSource>();
 
 /** Method shorthand (`run() {…}`, `async *gen() {…}`) as a function expression. */
 function methodAsFunction(source: string): string | undefined {
@@ -72,6 +74,12 @@ export function functionSource(fn: Function, what: string): FunctionSource {
   const cached = checked.get(fn);
   if (cached !== undefined) return cached;
   const text = Function.prototype.toString.call(fn).trim();
+  // A function written inline in a loop is a new object each time, with the same source.
+  const same = bySource.get(text);
+  if (same !== undefined && same.name === fn.name) {
+    checked.set(fn, same);
+    return same;
+  }
   if (/\{\s*\[native code\]\s*\}$/.test(text)) {
     throw new TypeError(`${what}: ${fn.name || 'the function'} is native or bound and cannot be sent as source; use a module task`);
   }
@@ -95,5 +103,6 @@ export function functionSource(fn: Function, what: string): FunctionSource {
   }
   const result = { source: routeImports(analysis.source, analysis.imports), name: fn.name, base: importBase };
   checked.set(fn, result);
+  if (bySource.size < 4096) bySource.set(text, result);
   return result;
 }

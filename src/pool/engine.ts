@@ -1,0 +1,701 @@
+/**
+ * The engine under every executor and pool: the queue of submitted tasks,
+ * the workers, and what happens when a task finishes, fails, times out, is
+ * aborted, or its worker dies. Only the transport to a worker differs
+ * between thread and process pools (see `transport.ts`).
+ *
+ * Tasks wait in a priority queue (lower first, FIFO within a priority) until
+ * a worker has room. Each worker takes a *window* of tasks at once — one
+ * published batch, one wake-up — sized from the tasks' measured run time:
+ * hundreds of tasks of a microsecond, two of a millisecond or more, so that
+ * trivial tasks are cheap and long ones stay balanced between workers.
+ * Workers run their tasks in order, one at a time, so results come back in
+ * the order they were sent, and "the task a dead worker was running" is the
+ * first one it had not answered; the ones behind it go back to the queue.
+ */
+
+import { BrokenExecutorError, ShutDownError, TimeoutError, WorkerDiedError, type WorkerDeath } from '../errors.js';
+import { Future } from '../futures/future.js';
+import { hold, release } from '../memory/keep-alive.js';
+import { describeTarget, type Target, type TargetDescription } from '../run/task.js';
+import { receiveError, type SentError } from '../run/error-transfer.js';
+import { TaskQueue } from './task-queue.js';
+
+type AnyFunction = (...args: any[]) => any;
+
+/** Per-task options: `submit(options, task, ...args)`. */
+export interface TaskOptions {
+  /** Lower runs first; FIFO among equal priorities. Default 0. */
+  readonly priority?: number;
+  /**
+   * Milliseconds the task may run once started. A task still running then is
+   * stopped by replacing its worker; its future fails with a `TimeoutError`.
+   */
+  readonly timeout?: number;
+  /**
+   * Aborting cancels the task if it has not started, and stops it (by
+   * replacing its worker) if it has; its future fails with `signal.reason`.
+   */
+  readonly signal?: AbortSignal;
+}
+
+/** What to do when a worker dies mid-task. */
+export type OnWorkerDeath = 'replace' | 'break';
+
+/** Options every pool takes. */
+export interface EngineOptions {
+  readonly maxWorkers: number;
+  readonly initializer: Target<AnyFunction> | undefined;
+  readonly initargs: readonly unknown[];
+  readonly maxTasksPerChild: number | undefined;
+  readonly idleTimeout: number | undefined;
+  readonly onWorkerDeath: OnWorkerDeath;
+  /** The largest window; 1 makes every worker take one task at a time. */
+  readonly maxWindow: number;
+}
+
+/** A target once named: the id workers know it by. */
+export interface TargetInfo {
+  readonly id: number;
+  readonly description: TargetDescription;
+}
+
+/** A submitted task. */
+export interface Task {
+  readonly seq: number;
+  readonly future: Future<unknown>;
+  readonly target: TargetInfo;
+  /** The arguments (a list of argument lists for a chunk). Encoded when sent. */
+  readonly args: unknown[];
+  /** The arguments are a chunk of argument lists (see `map`'s `chunksize`). */
+  readonly chunk: boolean;
+  readonly priority: number;
+  readonly timeout: number | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly submitted: number;
+  onAbort: (() => void) | undefined;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  worker: Slot | undefined;
+  /** Set when the task's outcome is decided before its worker answers (abort). */
+  settled: boolean;
+}
+
+/** A worker as its transport presents it to the engine. */
+export interface Link {
+  /** Sends a target definition; false if there is no room now. */
+  define(id: number, description: TargetDescription): boolean;
+  /**
+   * Sends a task; false if there is no room now.
+   *
+   * @throws DataCloneError (or CaptureError…) if its arguments cannot be sent: the task fails with it.
+   */
+  post(task: Task): boolean;
+  /** Makes what was sent visible to the worker and wakes it. */
+  flush(): void;
+  /** Asks the worker to finish and exit. */
+  stop(): void;
+  /** Ends the worker now. */
+  kill(): void;
+}
+
+/** What a link reports. Results come in the order tasks were posted. */
+export interface LinkEvents {
+  returned(seq: number, value: unknown, micros: number): void;
+  threw(seq: number, error: SentError, micros: number): void;
+  started(seq: number): void;
+  initFailed(error: SentError): void;
+  exited(death: WorkerDeath | undefined): void;
+}
+
+/** How an engine reaches workers of one kind. */
+export interface Transport {
+  /** 'thread' or 'process', for messages. */
+  readonly kind: string;
+  /** Starts a worker. */
+  spawn(name: string, events: LinkEvents): Link;
+  /** The error that breaks this kind of pool. */
+  broken(message: string, cause: unknown): BrokenExecutorError;
+  /** Told whenever the number of tasks out with workers goes from 0 to more, and back. */
+  setBusy?(busy: boolean): void;
+}
+
+/** A live worker and the engine's book-keeping for it. */
+export interface Slot {
+  readonly id: number;
+  readonly link: Link;
+  /** Sent and not yet answered, in order; `head` is the first. */
+  readonly inflight: Task[];
+  head: number;
+  readonly known: Set<number>;
+  sent: number;
+  answered: number;
+  busyMicros: number;
+  readonly born: number;
+  idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Its ring refused a message: no more until it answers. */
+  full: boolean;
+  /** Takes no more tasks; told to exit once it has answered what it has. */
+  stopping: boolean;
+  stopSent: boolean;
+  /** Why the engine killed it, for the task it was running. */
+  killedFor: { task: Task; error: unknown } | undefined;
+}
+
+/** A snapshot of a pool's work (see `stats()`). */
+export interface PoolStats {
+  /** Submitted and not yet sent to a worker. */
+  readonly queued: number;
+  /** Sent to a worker and not yet finished (running, or next in its window). */
+  readonly running: number;
+  readonly completed: number;
+  readonly failed: number;
+  readonly cancelled: number;
+  readonly workers: readonly { readonly id: number; readonly tasks: number; readonly utilization: number }[];
+  /** Milliseconds from submit to start, over the last 1,024 tasks. */
+  readonly waitTime: Percentiles;
+  /** Milliseconds from start to end, over the last 1,024 tasks. */
+  readonly runTime: Percentiles;
+}
+
+export interface Percentiles {
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+const SAMPLES = 1024;
+
+class Samples {
+  readonly #values = new Float64Array(SAMPLES);
+  #count = 0;
+
+  add(value: number): void {
+    this.#values[this.#count++ % SAMPLES] = value;
+  }
+
+  percentiles(): Percentiles {
+    const n = Math.min(this.#count, SAMPLES);
+    if (n === 0) return { p50: 0, p90: 0, p99: 0, max: 0 };
+    const sorted = this.#values.slice(0, n).sort();
+    const at = (q: number) => sorted[Math.min(n - 1, Math.floor(q * n))]!;
+    return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted[n - 1]! };
+  }
+}
+
+/** The per-task run time (µs) a window aims to cover; with the wake-up cost this keeps trivial tasks batched. */
+const WINDOW_MICROS = 2000;
+
+/** Rebuilds a task's error: its class name, message, code and stack, with the worker-side error as `cause`. */
+export function taskError(sent: SentError): unknown {
+  const remote = receiveError(sent);
+  if (!sent.isError) return remote;
+  const Builtin = (globalThis as Record<string, unknown>)[sent.name];
+  const make = typeof Builtin === 'function' && (Builtin === Error || (Builtin as { prototype?: unknown }).prototype instanceof Error)
+    ? (Builtin as ErrorConstructor)
+    : Error;
+  const error = new make(sent.message, { cause: remote });
+  if (make === Error && sent.name !== 'Error') Object.defineProperty(error, 'name', { value: sent.name, configurable: true, writable: true });
+  if (sent.stack !== undefined) error.stack = sent.stack;
+  if (sent.code !== undefined) (error as { code?: unknown }).code = sent.code;
+  return error;
+}
+
+function deathMessage(kind: string, death: WorkerDeath): string {
+  switch (death.kind) {
+    case 'exit': return `the ${kind} worker running this task exited with code ${death.exitCode}`;
+    case 'signal': return `the ${kind} worker running this task was killed by ${death.signal}`;
+    case 'out-of-memory': return `the ${kind} worker running this task ran out of memory (resourceLimits)`;
+    case 'uncaught': return `the ${kind} worker running this task died of an uncaught error: ${(death.error as Error)?.message ?? String(death.error)}`;
+  }
+}
+
+export class Engine {
+  readonly #transport: Transport;
+  readonly #options: EngineOptions;
+  readonly #name: string;
+  readonly #queue = new TaskQueue<Task>();
+  readonly #slots = new Set<Slot>();
+  readonly #bySource = new Map<string, TargetInfo>();
+  #lastTask: unknown;
+  #lastTarget: TargetInfo | undefined;
+  #nextTarget = 1;
+  #nextSeq = 1;
+  #nextWorker = 1;
+  #outstanding = 0;
+  #scheduled = false;
+  #shutdown = false;
+  #broken: BrokenExecutorError | undefined;
+  // Mean run time (µs) of recent tasks, for the window size.
+  #meanMicros = -1;
+  #completed = 0;
+  #failed = 0;
+  #cancelled = 0;
+  readonly #waitTimes = new Samples();
+  readonly #runTimes = new Samples();
+  #idle: Array<() => void> = [];
+  #exited: Array<() => void> = [];
+
+  constructor(transport: Transport, options: EngineOptions, name: string) {
+    this.#transport = transport;
+    this.#options = options;
+    this.#name = name;
+  }
+
+  get broken(): BrokenExecutorError | undefined {
+    return this.#broken;
+  }
+
+  get isShutdown(): boolean {
+    return this.#shutdown;
+  }
+
+  /**
+   * Names a target for workers, once per distinct function source or module
+   * export (a function written inline in a submit loop is a new object each
+   * time, with the same source).
+   */
+  target(task: Target<AnyFunction>, what: string): TargetInfo {
+    if (task === this.#lastTask) return this.#lastTarget!;
+    const key = typeof task === 'function' ? `${task.name}\n${Function.prototype.toString.call(task)}` : undefined;
+    let info = key === undefined ? undefined : this.#bySource.get(key);
+    if (info === undefined) {
+      const description = describeTarget(task, what);
+      const id = description.kind === 'inline' ? key! : `${description.module}#${description.exportName}`;
+      info = this.#bySource.get(id);
+      if (info === undefined) {
+        info = { id: this.#nextTarget++, description };
+        this.#bySource.set(id, info);
+      }
+    }
+    this.#lastTask = task;
+    this.#lastTarget = info;
+    return info;
+  }
+
+  /**
+   * Queues a task and returns its future.
+   *
+   * @throws ShutDownError after shutdown; the broken error once broken;
+   *   DataCloneError for arguments that cannot cross.
+   */
+  submit<R>(target: TargetInfo, args: unknown[], options: TaskOptions | undefined, chunk = false): Future<R> {
+    if (this.#broken !== undefined) throw this.#broken;
+    if (this.#shutdown) throw new ShutDownError(`${this.#name}: cannot schedule new futures after shutdown`);
+    const priority = options?.priority ?? 0;
+    if (typeof priority !== 'number' || Number.isNaN(priority)) throw new TypeError(`${this.#name}: priority must be a number, got ${String(priority)}`);
+    const timeout = options?.timeout;
+    if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0)) {
+      throw new RangeError(`${this.#name}: timeout must be a number of milliseconds >= 0, got ${String(timeout)}`);
+    }
+    const signal = options?.signal;
+    const future = new Future<R>();
+    if (signal?.aborted) {
+      future.setRunningOrNotifyCancel();
+      future.setException(signal.reason);
+      this.#failed++;
+      return future;
+    }
+    const task: Task = {
+      seq: this.#nextSeq++, future: future as Future<unknown>, target, args, chunk, priority, timeout, signal,
+      submitted: performance.now(), onAbort: undefined, timer: undefined, worker: undefined, settled: false,
+    };
+    if (signal !== undefined) {
+      task.onAbort = () => this.#abort(task);
+      signal.addEventListener('abort', task.onAbort, { once: true });
+    }
+    this.#queue.push(task, priority);
+    this.#schedule();
+    return future;
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      this.dispatch();
+    });
+  }
+
+  #window(): number {
+    const mean = this.#meanMicros;
+    if (mean < 0) return 2;
+    return Math.max(2, Math.min(this.#options.maxWindow, Math.ceil(WINDOW_MICROS / Math.max(mean, 1))));
+  }
+
+  /** The worker a task should go to now, or undefined if none has room (spawning one if allowed). */
+  #pick(window: number): Slot | undefined {
+    let best: Slot | undefined;
+    let bestLoad = Infinity;
+    for (const slot of this.#slots) {
+      if (slot.stopping || slot.full || slot.killedFor !== undefined) continue;
+      const load = slot.inflight.length - slot.head;
+      if (load >= window) continue;
+      const limit = this.#options.maxTasksPerChild;
+      if (limit !== undefined && slot.sent >= limit) continue;
+      if (load < bestLoad) {
+        best = slot;
+        bestLoad = load;
+      }
+    }
+    if ((best === undefined || bestLoad > 0) && this.#slots.size < this.#options.maxWorkers) return this.#spawn();
+    return best;
+  }
+
+  #spawn(): Slot {
+    const id = this.#nextWorker++;
+    let slot: Slot;
+    const events: LinkEvents = {
+      returned: (seq, value, micros) => this.#answered(slot, seq, micros, true, value),
+      threw: (seq, error, micros) => this.#answered(slot, seq, micros, false, error),
+      started: (seq) => this.#started(slot, seq),
+      initFailed: (error) => this.#initFailed(slot, error),
+      exited: (death) => this.#exitedSlot(slot, death),
+    };
+    const link = this.#transport.spawn(`${this.#name}_${id - 1}`, events);
+    slot = {
+      id, link, inflight: [], head: 0, known: new Set(), sent: 0, answered: 0, busyMicros: 0, born: performance.now(),
+      idleTimer: undefined, full: false, stopping: false, stopSent: false, killedFor: undefined,
+    };
+    this.#slots.add(slot);
+    return slot;
+  }
+
+  /** Sends queued tasks to workers with room. */
+  dispatch(): void {
+    if (this.#broken !== undefined) return;
+    const touched = new Set<Slot>();
+    const window = this.#window();
+    while (this.#queue.size > 0) {
+      const task = this.#queue.peek()!;
+      if (task.future.cancelled() || task.settled) {
+        this.#queue.shift();
+        this.#dropCancelled(task);
+        continue;
+      }
+      const slot = this.#pick(window);
+      if (slot === undefined) break;
+      if (!slot.known.has(task.target.id)) {
+        if (!slot.link.define(task.target.id, task.target.description)) {
+          this.#full(slot, touched);
+          continue;
+        }
+        slot.known.add(task.target.id);
+      }
+      let sent: boolean;
+      try {
+        sent = slot.link.post(task);
+      } catch (error) {
+        // Its arguments cannot be sent: only this task fails.
+        this.#queue.shift();
+        task.settled = true;
+        this.#detach(task);
+        if (task.future.running() === false) task.future.setRunningOrNotifyCancel();
+        this.#failed++;
+        task.future.setException(error);
+        continue;
+      }
+      if (!sent) {
+        this.#full(slot, touched);
+        continue;
+      }
+      this.#queue.shift();
+      if (task.future.running() === false) task.future.setRunningOrNotifyCancel();
+      task.worker = slot;
+      if (slot.inflight.length - slot.head === 0) this.#clearIdle(slot);
+      slot.inflight.push(task);
+      slot.sent++;
+      if (this.#outstanding++ === 0) this.#busy(true);
+      touched.add(slot);
+    }
+    for (const slot of touched) slot.link.flush();
+    if (this.#queue.size === 0) this.#maybeIdle();
+  }
+
+  // A worker whose ring has no room takes nothing more until its next answer frees some.
+  #full(slot: Slot, touched: Set<Slot>): void {
+    slot.full = true;
+    slot.link.flush();
+    touched.delete(slot);
+  }
+
+  #busy(busy: boolean): void {
+    if (busy) hold();
+    else release();
+    this.#transport.setBusy?.(busy);
+  }
+
+  #dropCancelled(task: Task): void {
+    if (task.settled) return;
+    task.future.setRunningOrNotifyCancel();
+    this.#cancelled++;
+    this.#detach(task);
+  }
+
+  #detach(task: Task): void {
+    if (task.onAbort !== undefined) task.signal!.removeEventListener('abort', task.onAbort);
+    if (task.timer !== undefined) clearTimeout(task.timer);
+    task.onAbort = undefined;
+    task.timer = undefined;
+  }
+
+  #answered(slot: Slot, seq: number, micros: number, ok: boolean, outcome: unknown): void {
+    const task = slot.inflight[slot.head];
+    if (task === undefined || task.seq !== seq) {
+      // Never expected: the worker answered out of order. Fail loudly rather than mismatch results.
+      slot.link.kill();
+      return;
+    }
+    slot.inflight[slot.head++] = undefined as unknown as Task;
+    if (slot.head > 1024 && slot.head * 2 > slot.inflight.length) {
+      slot.inflight.splice(0, slot.head);
+      slot.head = 0;
+    }
+    slot.answered++;
+    slot.full = false;
+    slot.busyMicros += micros;
+    this.#meanMicros = this.#meanMicros < 0 ? micros : this.#meanMicros * 0.9 + micros * 0.1;
+    const now = performance.now();
+    this.#runTimes.add(micros / 1000);
+    this.#waitTimes.add(Math.max(0, now - micros / 1000 - task.submitted));
+    if (this.#outstanding-- === 1) this.#busy(false);
+    this.#detach(task);
+    if (!task.settled) {
+      task.settled = true;
+      if (ok) {
+        this.#completed++;
+        task.future.setResult(outcome);
+      } else {
+        this.#failed++;
+        task.future.setException(taskError(outcome as SentError));
+      }
+    }
+    const limit = this.#options.maxTasksPerChild;
+    if (limit !== undefined && slot.answered >= limit) this.#retire(slot);
+    else if (slot.stopping) this.#stopIfDone(slot);
+    this.#schedule();
+  }
+
+  /** Sends no more to `slot`; it exits once it has answered what it has. */
+  #retire(slot: Slot): void {
+    slot.stopping = true;
+    this.#clearIdle(slot);
+    this.#stopIfDone(slot);
+  }
+
+  #stopIfDone(slot: Slot): void {
+    if (slot.stopSent || slot.killedFor !== undefined || slot.inflight.length - slot.head !== 0) return;
+    slot.stopSent = true;
+    slot.link.stop();
+  }
+
+  #started(slot: Slot, seq: number): void {
+    const task = slot.inflight[slot.head];
+    if (task === undefined || task.seq !== seq || task.timeout === undefined || task.settled) return;
+    task.timer = setTimeout(() => {
+      task.timer = undefined;
+      if (task.settled || slot.inflight[slot.head] !== task) return;
+      this.#kill(slot, task, new TimeoutError(`${this.#name}: the task ran longer than its timeout of ${task.timeout} ms and was stopped`));
+    }, task.timeout);
+  }
+
+  #abort(task: Task): void {
+    task.onAbort = undefined;
+    if (task.settled || task.future.done()) return;
+    const slot = task.worker;
+    const reason = task.signal!.reason;
+    if (slot === undefined) {
+      // Still queued: it will be dropped when the queue reaches it.
+      task.settled = true;
+      if (task.future.running() === false) task.future.setRunningOrNotifyCancel();
+      this.#failed++;
+      task.future.setException(reason);
+      return;
+    }
+    if (slot.inflight[slot.head] === task) {
+      this.#kill(slot, task, reason);
+      return;
+    }
+    // Sent but not started: its worker will run it, but its answer is ignored.
+    task.settled = true;
+    this.#failed++;
+    task.future.setException(reason);
+  }
+
+  #kill(slot: Slot, task: Task, error: unknown): void {
+    if (slot.killedFor !== undefined) return;
+    slot.killedFor = { task, error };
+    slot.stopping = true;
+    slot.link.kill();
+  }
+
+  #initFailed(slot: Slot, error: SentError): void {
+    const cause = taskError(error);
+    this.#break(`${this.#name}: a ${this.#transport.kind} initializer failed, the pool is not usable anymore`, cause);
+    slot.link.kill();
+  }
+
+  /** Fails everything queued or running and refuses new work (Python's broken pool). */
+  #break(message: string, cause: unknown): void {
+    if (this.#broken !== undefined) return;
+    const broken = this.#transport.broken(message, cause);
+    this.#broken = broken;
+    for (const slot of this.#slots) {
+      for (let i = slot.head; i < slot.inflight.length; i++) this.#fail(slot.inflight[i]!, broken);
+      slot.inflight.length = 0;
+      slot.head = 0;
+      slot.stopping = true;
+      slot.link.kill();
+    }
+    while (this.#queue.size > 0) {
+      const task = this.#queue.shift()!;
+      if (task.future.cancelled()) this.#dropCancelled(task);
+      else this.#fail(task, broken);
+    }
+  }
+
+  #fail(task: Task, error: unknown): void {
+    this.#detach(task);
+    if (task.worker !== undefined && this.#outstanding-- === 1) this.#busy(false);
+    task.worker = undefined;
+    if (task.settled) return;
+    task.settled = true;
+    if (!task.future.running()) task.future.setRunningOrNotifyCancel();
+    this.#failed++;
+    task.future.setException(error);
+  }
+
+  #exitedSlot(slot: Slot, death: WorkerDeath | undefined): void {
+    this.#slots.delete(slot);
+    this.#clearIdle(slot);
+    const pending = slot.inflight.slice(slot.head);
+    slot.inflight.length = 0;
+    slot.head = 0;
+    if (pending.length > 0) {
+      const first = pending[0]!;
+      const killed = slot.killedFor?.task === first ? slot.killedFor.error : undefined;
+      if (killed === undefined && this.#options.onWorkerDeath === 'break') {
+        const how = death ?? { kind: 'exit', exitCode: 0 };
+        this.#break(`${this.#name}: ${deathMessage(this.#transport.kind, how)}; the pool is not usable anymore`, new WorkerDiedError(deathMessage(this.#transport.kind, how), how));
+        for (const task of pending) this.#fail(task, this.#broken);
+      } else {
+        const how = death ?? { kind: 'exit', exitCode: 0 };
+        this.#fail(first, killed ?? new WorkerDiedError(deathMessage(this.#transport.kind, how), how, { cause: how.kind === 'uncaught' ? how.error : undefined }));
+        // The rest had not started: back to the queue, ahead of later work.
+        for (let i = pending.length - 1; i >= 1; i--) {
+          const task = pending[i]!;
+          if (this.#outstanding-- === 1) this.#busy(false);
+          task.worker = undefined;
+          if (!task.settled) this.#queue.unshift(task, task.priority);
+          else this.#detach(task);
+        }
+      }
+    }
+    for (const resolve of this.#exited.splice(0)) resolve();
+    this.#schedule();
+  }
+
+  #clearIdle(slot: Slot): void {
+    if (slot.idleTimer !== undefined) clearTimeout(slot.idleTimer);
+    slot.idleTimer = undefined;
+  }
+
+  /** Workers with nothing to do: stop them after `idleTimeout`, or now after shutdown. */
+  #maybeIdle(): void {
+    const quiet = this.#outstanding === 0 && this.#queue.size === 0;
+    if (quiet) for (const resolve of this.#idle.splice(0)) resolve();
+    for (const slot of this.#slots) {
+      if (slot.inflight.length - slot.head !== 0 || slot.stopping) continue;
+      if (this.#shutdown && quiet) {
+        this.#retire(slot);
+        continue;
+      }
+      const idleTimeout = this.#options.idleTimeout;
+      if (idleTimeout !== undefined && slot.idleTimer === undefined && Number.isFinite(idleTimeout)) {
+        slot.idleTimer = setTimeout(() => {
+          slot.idleTimer = undefined;
+          if (slot.inflight.length - slot.head === 0 && !slot.stopping) this.#retire(slot);
+        }, idleTimeout);
+        slot.idleTimer.unref();
+      }
+    }
+  }
+
+  /**
+   * Refuses new work; with `cancelFutures`, cancels what has not started.
+   * Workers exit once the queue has drained. Resolves when they have, if `wait`.
+   */
+  async shutdown(wait: boolean, cancelFutures: boolean): Promise<void> {
+    this.#shutdown = true;
+    if (cancelFutures) {
+      while (this.#queue.size > 0) {
+        const task = this.#queue.shift()!;
+        if (!task.settled && task.future.cancel()) {
+          this.#cancelled++;
+          task.future.setRunningOrNotifyCancel();
+        }
+        this.#detach(task);
+      }
+    }
+    this.dispatch();
+    this.#maybeIdle();
+    if (!wait) return;
+    // Workers are unref'd: hold the event loop open until they have exited.
+    hold();
+    try {
+      while (this.#outstanding > 0 || this.#queue.size > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+      this.#maybeIdle();
+      while (this.#slots.size > 0) await new Promise<void>((resolve) => this.#exited.push(resolve));
+    } finally {
+      release();
+    }
+  }
+
+  /** Ends every worker now; what has not finished fails (Pool.terminate()). */
+  terminate(error: unknown): void {
+    this.#shutdown = true;
+    while (this.#queue.size > 0) {
+      const task = this.#queue.shift()!;
+      if (task.future.cancel()) task.future.setRunningOrNotifyCancel();
+      this.#detach(task);
+    }
+    for (const slot of this.#slots) {
+      for (let i = slot.head; i < slot.inflight.length; i++) this.#fail(slot.inflight[i]!, error);
+      slot.inflight.length = 0;
+      slot.head = 0;
+      slot.stopping = true;
+      slot.link.kill();
+    }
+  }
+
+  /** Resolves once every worker has exited. */
+  async joined(): Promise<void> {
+    hold();
+    try {
+      while (this.#slots.size > 0) await new Promise<void>((resolve) => this.#exited.push(resolve));
+    } finally {
+      release();
+    }
+  }
+
+  /** Number of live workers. */
+  get workers(): number {
+    return this.#slots.size;
+  }
+
+  stats(): PoolStats {
+    const now = performance.now();
+    let running = 0;
+    const workers = [];
+    for (const slot of this.#slots) {
+      running += slot.inflight.length - slot.head;
+      const lifetime = (now - slot.born) * 1000;
+      workers.push({ id: slot.id, tasks: slot.answered, utilization: lifetime > 0 ? Math.min(1, slot.busyMicros / lifetime) : 0 });
+    }
+    return {
+      queued: this.#queue.size, running, completed: this.#completed, failed: this.#failed, cancelled: this.#cancelled, workers,
+      waitTime: this.#waitTimes.percentiles(), runTime: this.#runTimes.percentiles(),
+    };
+  }
+}
