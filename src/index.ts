@@ -27,4 +27,7 @@ export { Connection } from './queue/connection.js';
 export { Pipe, type PipeOptions } from './queue/pipe.js';
 export { threads, getContext, type Context } from './scope/threads.js';
 export { Future } from './futures/future.js';
-export { wait, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type ReturnWhen, type WaitOptions, type DoneAndNotDoneFutures } from './futures/wait.js';
+export { wait, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type Completion, type ReturnWhen, type WaitOptions, type DoneAndNotDoneFutures } from './futures/wait.js';
+export { Executor, type MapOptions, type MapProgress, type BatchOptions } from './futures/executor.js';
+export { ThreadPoolExecutor, type ThreadPoolExecutorOptions, type ExecutorOptions } from './pool/thread-pool.js';
+export type { TaskOptions, PoolStats, Percentiles, OnWorkerDeath } from './pool/engine.js';

@@ -154,19 +154,22 @@ export class Future<T = unknown> implements PromiseLike<T> {
   // The exception is any thrown value, `undefined` included, so failure is its own flag.
   #failed = false;
   // Thunks, not the callbacks themselves: a `(future: Future<T>) => …` field would make Future<T> invariant in T.
-  #callbacks: Array<() => void> = [];
+  // Created on first use, as the sets below: a pool makes hundreds of thousands of futures.
+  #callbacks: Array<() => void> | undefined;
   // wait() / asCompleted(): told of finishing and of a noticed cancellation.
-  readonly #waiters = new Set<Waiter>();
+  #waiters: Set<Waiter> | undefined;
   // result() / exception() / await parked on this future (Python's condition).
-  readonly #wakers = new Set<() => void>();
+  #wakers: Set<() => void> | undefined;
   #promise: Promise<T> | undefined;
+  // Settles #promise once the future is done.
+  #settle: (() => void) | undefined;
 
   static {
     internals = {
       state: (future) => future.#state,
       failed: (future) => future.#failed,
-      addWaiter: (future, waiter) => void future.#waiters.add(waiter),
-      removeWaiter: (future, waiter) => void future.#waiters.delete(waiter),
+      addWaiter: (future, waiter) => void (future.#waiters ??= new Set()).add(waiter),
+      removeWaiter: (future, waiter) => void future.#waiters?.delete(waiter),
     };
   }
 
@@ -232,7 +235,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   addDoneCallback(fn: (future: Future<T>) => unknown): void {
     if (typeof fn !== 'function') throw new TypeError(`Future.addDoneCallback(): expected a function, got ${typeName(fn)}`);
     if (this.done()) this.#call(fn);
-    else this.#callbacks.push(() => this.#call(fn));
+    else (this.#callbacks ??= []).push(() => this.#call(fn));
   }
 
   /**
@@ -246,7 +249,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   setRunningOrNotifyCancel(): boolean {
     if (this.#state === 'CANCELLED') {
       this.#state = 'CANCELLED_AND_NOTIFIED';
-      for (const waiter of [...this.#waiters]) waiter.addCancelled(this);
+      if (this.#waiters !== undefined) for (const waiter of [...this.#waiters]) waiter.addCancelled(this);
       return false;
     }
     if (this.#state === 'PENDING') {
@@ -266,7 +269,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this.#checkNotDone();
     this.#result = value;
     this.#state = 'FINISHED';
-    for (const waiter of [...this.#waiters]) waiter.addResult(this);
+    if (this.#waiters !== undefined) for (const waiter of [...this.#waiters]) waiter.addResult(this);
     this.#wake();
     this.#invokeCallbacks();
   }
@@ -282,7 +285,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this.#exception = error;
     this.#failed = true;
     this.#state = 'FINISHED';
-    for (const waiter of [...this.#waiters]) waiter.addException(this);
+    if (this.#waiters !== undefined) for (const waiter of [...this.#waiters]) waiter.addException(this);
     this.#wake();
     this.#invokeCallbacks();
   }
@@ -334,8 +337,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   #subscribe(wake: () => void): () => void {
-    this.#wakers.add(wake);
-    return () => this.#wakers.delete(wake);
+    const wakers = (this.#wakers ??= new Set());
+    wakers.add(wake);
+    return () => wakers.delete(wake);
   }
 
   /** The outcome of a done future: its result, or a throw. */
@@ -346,15 +350,31 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   // Built on first use so that a failed future nobody awaits rejects nothing.
+  // Like any promise it does not hold the event loop open: whatever will
+  // finish the future (an executor with work out, a timer) does.
   #settled(): Promise<T> {
-    return (this.#promise ??= this.#whenDone().then(() => this.#outcome()));
-  }
-
-  #whenDone(): Promise<unknown> {
-    return this.done() ? DONE : park(FOREVER, undefined, (wake) => this.#subscribe(wake));
+    if (this.#promise !== undefined) return this.#promise;
+    if (this.done()) {
+      this.#promise = DONE.then(() => this.#outcome());
+    } else {
+      this.#promise = new Promise<T>((resolve, reject) => {
+        this.#settle = () => {
+          try {
+            resolve(this.#outcome());
+          } catch (error) {
+            reject(error);
+          }
+        };
+      });
+    }
+    return this.#promise;
   }
 
   #wake(): void {
+    const settle = this.#settle;
+    this.#settle = undefined;
+    settle?.();
+    if (this.#wakers === undefined || this.#wakers.size === 0) return;
     const wakers = [...this.#wakers];
     this.#wakers.clear();
     for (const wake of wakers) wake();
@@ -362,7 +382,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   #invokeCallbacks(): void {
     const callbacks = this.#callbacks;
-    this.#callbacks = [];
+    if (callbacks === undefined) return;
+    this.#callbacks = undefined;
     for (const callback of callbacks) callback();
   }
 
