@@ -117,9 +117,16 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * same with a `timeout` (milliseconds; `TimeoutError` when it passes) and an
  * `AbortSignal`. The promise behind `await` is only built when somebody
  * awaits, so a future that fails with nobody listening never causes an
- * `unhandledRejection`. Waiting never polls: completion wakes the waiters,
- * and a pending wait keeps the event loop alive, as Python's blocking
- * `result()` keeps its thread.
+ * `unhandledRejection`. Waiting never polls: completion wakes the waiters.
+ * A pending `result()` / `exception()` (and `wait()`, `asCompleted()`) keeps
+ * the event loop alive, as Python's blocking `result()` keeps its thread; a
+ * bare `await future`, like any promise, leaves that to whatever will finish
+ * the future (an executor with work out, a timer).
+ *
+ * Being thenable, a future is unwrapped wherever JavaScript awaits on its
+ * own: `return future` from an async function, `yield future` in an async
+ * generator and `Promise.resolve(future)` all give its result, not the
+ * future. For the same reason a future's result cannot itself be a thenable.
  *
  * Done callbacks run synchronously, in the order they were added, when the
  * future finishes or is cancelled — or at once if it already has. A callback

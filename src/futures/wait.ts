@@ -192,15 +192,29 @@ export async function wait<F extends Future<unknown>>(futures: Iterable<F>, opti
   return { done, notDone: notDone() };
 }
 
+/** One step of {@link asCompleted}: a future that has completed, and where it was in the futures given. */
+export interface Completion<F> {
+  /** The future, done. */
+  readonly future: F;
+  /** Its position in the iterable given to `asCompleted` (first occurrence; duplicates are dropped). */
+  readonly index: number;
+}
+
 /**
- * Yields the futures as they complete (finish or are cancelled and noticed):
- * those already done first, then each as it completes; duplicates once.
- * Waiting never polls, and breaking out of the loop unhooks it from the
- * futures. The iterator holds no reference to a future it has yielded.
+ * Yields the futures as they complete (finish, or are cancelled and noticed),
+ * each once: those already done first, in the order given, then each as it
+ * completes. Waiting never polls; breaking out of the loop unhooks it from
+ * the futures, and it holds no reference to a future it has yielded.
+ *
+ * Each step is `{ future, index }` rather than the bare future, because a
+ * future is thenable: an async iterator cannot hand one over without it being
+ * awaited (an async generator's `yield` awaits it, and TypeScript types
+ * `for await` as if every value were awaited), which would give its result
+ * instead of the future. Destructure: `for await (const { future } of …)`.
  *
  * With a `timeout` (ms, counted from the call), a `next()` that finds nothing
  * completed once it has passed throws `TimeoutError` saying how many futures
- * are unfinished: `2 (of 4) futures unfinished`.
+ * are unfinished, like Python: `2 (of 4) futures unfinished`.
  *
  * @throws `TypeError` (at once) for an item that is not a {@link Future}.
  * @throws `TimeoutError` from `next()` once `timeout` ms have passed.
@@ -214,35 +228,38 @@ export async function wait<F extends Future<unknown>>(futures: Iterable<F>, opti
  * ready.setResult('ready');
  * setTimeout(() => slow.setResult('slow'), 20);
  * setTimeout(() => fast.setResult('fast'), 5);
- * for await (const future of asCompleted([slow, fast, ready, fast])) {
- *   console.log(await future); // ready, then fast, then slow
+ * for await (const { future, index } of asCompleted([slow, fast, ready, fast])) {
+ *   console.log(index, await future); // 2 ready, then 1 fast, then 0 slow
  * }
  * ```
  * @see Python's `concurrent.futures.as_completed`
  */
-export function asCompleted<F extends Future<unknown>>(futures: Iterable<F>, options?: AsyncTimeoutOptions): AsyncGenerator<F, void, undefined> {
+export function asCompleted<F extends Future<unknown>>(futures: Iterable<F>, options?: AsyncTimeoutOptions): AsyncGenerator<Completion<F>, void, undefined> {
   const deadline = waitDeadline('asCompleted()', options?.timeout);
-  return completions(uniqueFutures('asCompleted()', futures), deadline, options?.signal);
+  const indexes = new Map<F, number>();
+  for (const future of uniqueFutures('asCompleted()', futures)) indexes.set(future, indexes.size);
+  return completions(indexes, deadline, options?.signal);
 }
 
-async function* completions<F extends Future<unknown>>(fs: Set<F>, deadline: number, signal: AbortSignal | undefined): AsyncGenerator<F, void, undefined> {
-  const total = fs.size;
+async function* completions<F extends Future<unknown>>(
+  indexes: Map<F, number>,
+  deadline: number,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Completion<F>, void, undefined> {
+  // This runs at the first next(), as Python's generator does, so an iterator never used hooks nothing.
+  const total = indexes.size;
   const collector = new Collector('AS_COMPLETED', 0);
   const pending = new Set<F>();
-  for (const future of fs) {
+  for (const future of indexes.keys()) {
     if (isFinished(future)) continue;
     pending.add(future);
     internals.addWaiter(future, collector);
   }
-  // Already done first, in the order given; batches are yielded from their end.
-  let batch = [...fs].filter((future) => !pending.has(future)).reverse();
+  // Completed, not yet yielded, taken from the end: the already done first, in the order given.
+  let batch = [...indexes.keys()].filter((future) => !pending.has(future)).reverse();
   try {
     for (;;) {
-      while (batch.length > 0) {
-        // Forget the future before yielding it, so a consumer that drops it lets it be collected.
-        forget(batch[batch.length - 1]!, fs, pending, collector);
-        yield batch.pop()!;
-      }
+      while (batch.length > 0) yield forget(batch.pop()!, indexes, pending, collector);
       if (pending.size === 0) return;
       if (!collector.fired) {
         if (expired(deadline)) throw new TimeoutError(`${pending.size} (of ${total}) futures unfinished`);
@@ -256,8 +273,11 @@ async function* completions<F extends Future<unknown>>(fs: Set<F>, deadline: num
   }
 }
 
-function forget<F extends Future<unknown>>(future: F, fs: Set<F>, pending: Set<F>, collector: Collector): void {
-  fs.delete(future);
+/** The step for `future`, after dropping every reference to it, so a consumer that drops it lets it be collected. */
+function forget<F extends Future<unknown>>(future: F, indexes: Map<F, number>, pending: Set<F>, collector: Collector): Completion<F> {
+  const index = indexes.get(future)!;
+  indexes.delete(future);
   pending.delete(future);
   internals.removeWaiter(future, collector);
+  return { future, index };
 }
