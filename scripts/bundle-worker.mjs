@@ -57,6 +57,12 @@ await build({
   outfile: `${dist}worker/pool-entry.cjs`,
   plugins: [requireBuiltins],
 });
-for (const stale of ['thread-entry.js', 'thread-entry.js.map', 'pool-entry.js', 'pool-entry.js.map', 'load-builtins.js', 'load-builtins.js.map']) {
+await build({
+  ...common,
+  entryPoints: [`${dist}worker/pool-process-entry.js`],
+  outfile: `${dist}worker/pool-process-entry.cjs`,
+  plugins: [requireBuiltins],
+});
+for (const stale of ['pool-process-entry.js', 'pool-process-entry.js.map', 'thread-entry.js', 'thread-entry.js.map', 'pool-entry.js', 'pool-entry.js.map', 'load-builtins.js', 'load-builtins.js.map']) {
   rmSync(`${dist}worker/${stale}`, { force: true });
 }

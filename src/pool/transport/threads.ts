@@ -10,7 +10,7 @@
 import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import { BrokenThreadPoolError, type WorkerDeath } from '../../errors.js';
 import { workerScript } from '../../run/bootstrap.js';
-import type { SentError } from '../../run/error-transfer.js';
+import { sendError, type SentError } from '../../run/error-transfer.js';
 import type { TargetDescription } from '../../run/task.js';
 import type { Envelope } from '../../share/marshal.js';
 import { snapshot } from '../../shared/registry-state.js';
@@ -122,21 +122,16 @@ class ThreadLink implements Link {
       up.consume(at);
       if (kind === RETURNED) {
         if (decoded) this.#events.returned(seq, body, micros);
-        else this.#events.threw(seq, asSent(body), micros);
+        else this.#events.threw(seq, sendError(body), micros);
       } else if (kind === THREW) {
-        this.#events.threw(seq, decoded ? (body as SentError) : asSent(body), micros);
+        this.#events.threw(seq, decoded ? (body as SentError) : sendError(body), micros);
       } else if (kind === STARTED) {
         this.#events.started(seq);
       } else if (kind === INIT_FAILED) {
-        this.#events.initFailed(decoded ? (body as SentError) : asSent(body));
+        this.#events.initFailed(decoded ? (body as SentError) : sendError(body));
       }
     }
   }
-}
-
-function asSent(error: unknown): SentError {
-  const e = error as Error;
-  return { name: e.name ?? 'Error', message: e.message ?? String(error), stack: e.stack, code: undefined, cause: undefined, thrown: undefined, isError: true };
 }
 
 export class ThreadTransport implements Transport {

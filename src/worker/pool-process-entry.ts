@@ -1,0 +1,157 @@
+/**
+ * The entry of a process-pool worker: a child process that runs the
+ * initializer, then runs the tasks its pool sends, one at a time, in order.
+ *
+ * Tasks arrive over Node's IPC channel in batches (one message per window
+ * of tasks) and results go back in batches: the child sends what it has
+ * when it has run out of tasks, or when the oldest unsent result is a
+ * millisecond old, so a long task's result is never held up by the next.
+ */
+
+import { sendError, type SentError } from '../run/error-transfer.js';
+import { exitWithParent, leaveParent } from '../run/in-child.js';
+import { loadTarget } from '../run/load.js';
+import type { TargetDescription } from '../run/task.js';
+import { decodeAsync, encode, type Envelope } from '../share/marshal.js';
+import { CHUNK, DEFINE, INIT_FAILED, REPORT_START, RETURNED, STARTED, STOP, THREW } from '../pool/transport/wire.js';
+import { loadBuiltins } from './load-builtins.js';
+
+type AnyFunction = (...args: any[]) => any;
+
+/** What the pool sends: a batch of [kind, seq, target id, flags, body]. */
+export type Down = { readonly init: PoolChildInit } | { readonly batch: readonly (readonly [number, number, number, number, unknown])[] };
+/** What the child sends: a batch of [kind, seq, run µs, body], or the error it is dying of. */
+export type Up = { readonly batch: readonly (readonly [number, number, number, unknown])[] } | { readonly uncaught: SentError };
+
+export interface PoolChildInit {
+  readonly name: string;
+  readonly initializer: TargetDescription | undefined;
+  readonly initargs: Envelope | undefined;
+}
+
+const FLUSH_MS = 1;
+
+exitWithParent();
+
+const queue: (readonly [number, number, number, number, unknown])[] = [];
+const targets = new Map<number, AnyFunction>();
+let results: [number, number, number, unknown][] = [];
+let oldest = 0;
+let init: Promise<boolean> | undefined;
+let running = false;
+let builtinsLoaded = false;
+
+process.on('uncaughtException', (error) => {
+  // Tell the pool how this worker died, then die as Node would.
+  if (process.connected) process.send!({ uncaught: sendError(error) } satisfies Up, undefined, undefined, () => process.exit(1));
+  else process.exit(1);
+});
+
+function flush(): void {
+  if (results.length === 0 || !process.connected) return;
+  const batch = results;
+  results = [];
+  process.send!({ batch } satisfies Up);
+}
+
+function reply(kind: number, seq: number, micros: number, body: unknown): void {
+  if (results.length === 0) oldest = performance.now();
+  results.push([kind, seq, micros, body]);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+async function revive(envelope: Envelope): Promise<unknown> {
+  if (envelope.patches !== undefined && !builtinsLoaded) {
+    await loadBuiltins();
+    builtinsLoaded = true;
+  }
+  return decodeAsync(envelope);
+}
+
+async function initialize(start: PoolChildInit): Promise<boolean> {
+  process.title = start.name;
+  if (start.initializer === undefined) return true;
+  try {
+    const initializer = await loadTarget(start.initializer);
+    const args = start.initargs === undefined ? [] : ((await revive(start.initargs)) as unknown[]);
+    const result = initializer(...args);
+    if (isThenable(result)) await result;
+    return true;
+  } catch (error) {
+    reply(INIT_FAILED, 0, 0, sendError(error));
+    flush();
+    return false;
+  }
+}
+
+async function runChunk(fn: AnyFunction, chunk: unknown[][]): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const args of chunk) {
+    let result = fn(...args);
+    if (isThenable(result)) result = await result;
+    out.push(result);
+  }
+  return out;
+}
+
+async function run(): Promise<void> {
+  running = true;
+  try {
+    if (!(await init!)) return;
+    while (queue.length > 0) {
+      const [kind, seq, id, flags, body] = queue.shift()!;
+      if (kind === STOP) {
+        flush();
+        leaveParent();
+        return;
+      }
+      if (kind === DEFINE) {
+        try {
+          targets.set(id, await loadTarget(body as TargetDescription));
+        } catch (error) {
+          targets.set(id, () => {
+            throw error;
+          });
+        }
+        continue;
+      }
+      if ((flags & REPORT_START) !== 0) {
+        reply(STARTED, seq, 0, undefined);
+        flush();
+      }
+      const began = performance.now();
+      let kindOut = RETURNED;
+      let out: unknown;
+      try {
+        const envelope = body as Envelope;
+        const args = (envelope.patches === undefined ? envelope.value : await revive(envelope)) as unknown[];
+        const fn = targets.get(id);
+        if (fn === undefined) throw new Error(`weft pool: task ${seq} names target ${id}, which was never defined in this worker`);
+        let result = (flags & CHUNK) !== 0 ? runChunk(fn, args as unknown[][]) : fn(...args);
+        if (isThenable(result)) result = await result;
+        // Checked here, so a result that cannot cross fails its task and not the batch.
+        out = encode(result, { root: 'result', destination: 'process' });
+      } catch (error) {
+        kindOut = THREW;
+        out = sendError(error);
+      }
+      reply(kindOut, seq, Math.round((performance.now() - began) * 1000), out);
+      if (queue.length === 0 || performance.now() - oldest >= FLUSH_MS) flush();
+    }
+    flush();
+  } finally {
+    running = false;
+  }
+}
+
+process.on('message', (message: Down) => {
+  if ('init' in message) {
+    init = initialize(message.init);
+    return;
+  }
+  for (const item of message.batch) queue.push(item);
+  if (!running) void run();
+});
