@@ -1,0 +1,97 @@
+/**
+ * What the ports of CPython's `Lib/test/test_concurrent_futures/` run over:
+ * the executors (upstream's `ThreadPoolMixin`, `ProcessPool*Mixin`, …) and
+ * the ready-made futures of upstream's `util.py`.
+ *
+ * Each executor registers a factory in {@link executorFactories}; every
+ * executor case of `futures-*.test.ts` runs once per factory, as upstream's
+ * `create_executor_tests` makes one test class per executor mixin. The cases
+ * that need no executor run whether or not any is registered.
+ *
+ * A function given to `submit` runs in another thread or process and crosses
+ * as source text, so it must not capture anything: only its parameters,
+ * literals and globals (`await new Promise((r) => setTimeout(r, ms))` is
+ * fine).
+ */
+
+import { Event, Future } from '../../src/index.js';
+
+/** The part of an executor the futures suites use. */
+export interface ConformanceExecutor {
+  submit<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, ...args: A): Future<Awaited<R>>;
+  shutdown(options?: { wait?: boolean; cancelFutures?: boolean }): Promise<void>;
+}
+
+/** An event a task can wait on where it runs (upstream's `create_event`). */
+export interface ConformanceEvent {
+  set(): void;
+  wait(): Promise<boolean>;
+}
+
+export interface ExecutorFactory {
+  /** Names the suite, e.g. `ThreadPoolExecutor`. */
+  name: string;
+  /** A new executor; `maxWorkers` is upstream's `worker_count` (5 unless a case says otherwise). */
+  create(options?: { maxWorkers?: number }): ConformanceExecutor;
+  /**
+   * An event that can be passed to this executor's tasks and set from here.
+   * Default: weft's threads-scope `Event`, which reaches worker threads; an
+   * executor whose tasks run in other processes gives one that reaches them
+   * (upstream uses a manager's `Event` there).
+   */
+  createEvent?(): ConformanceEvent;
+}
+
+/**
+ * The executors the suites run against. The executors register here (none is
+ * registered in this file: the suites must not run over a stand-in).
+ */
+export const executorFactories: ExecutorFactory[] = [];
+
+/** Upstream's `create_event()` for `factory`. */
+export function createEvent(factory: ExecutorFactory): ConformanceEvent {
+  return factory.createEvent?.() ?? new Event();
+}
+
+// ---- Upstream's util.py: futures in each state, made with the public API.
+
+/** Upstream raises `OSError()`; a class of that name keeps the reprs comparable. */
+export class OSError extends Error {
+  override name = 'OSError';
+}
+
+export type FixtureState = 'PENDING' | 'RUNNING' | 'CANCELLED' | 'CANCELLED_AND_NOTIFIED' | 'FINISHED';
+
+/**
+ * Upstream's `create_future(state, exception, result)`, which sets private
+ * fields; here each state is reached the way an executor reaches it.
+ */
+export function createFuture<T = unknown>(state: FixtureState, outcome: { exception?: unknown; result?: T } = {}): Future<T> {
+  const future = new Future<T>();
+  switch (state) {
+    case 'PENDING':
+      break;
+    case 'RUNNING':
+      future.setRunningOrNotifyCancel();
+      break;
+    case 'CANCELLED':
+      future.cancel();
+      break;
+    case 'CANCELLED_AND_NOTIFIED':
+      future.cancel();
+      future.setRunningOrNotifyCancel();
+      break;
+    case 'FINISHED':
+      if ('exception' in outcome) future.setException(outcome.exception);
+      else future.setResult(outcome.result as T);
+      break;
+  }
+  return future;
+}
+
+export const PENDING_FUTURE = createFuture('PENDING');
+export const RUNNING_FUTURE = createFuture('RUNNING');
+export const CANCELLED_FUTURE = createFuture('CANCELLED');
+export const CANCELLED_AND_NOTIFIED_FUTURE = createFuture('CANCELLED_AND_NOTIFIED');
+export const EXCEPTION_FUTURE = createFuture('FINISHED', { exception: new OSError() });
+export const SUCCESSFUL_FUTURE = createFuture('FINISHED', { result: 42 });
