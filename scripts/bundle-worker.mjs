@@ -5,6 +5,8 @@
 //   loader (about 8 ms of a ~25 ms start here).
 // - dist/worker/pool-entry.cjs, from dist/worker/pool-entry.js: the same for
 //   a thread pool's worker.
+// - dist/worker/process-entry.cjs, from dist/worker/process-entry.js: the
+//   child a Process forks (a child process skips the ES-module loader too).
 // - dist/worker/builtins.cjs, from dist/share/builtins.js: every built-in
 //   shareable, `require`d by the entry only when shareables arrive (the entry's
 //   load-builtins module is swapped for that require), so a worker that gets
@@ -63,6 +65,12 @@ await build({
   outfile: `${dist}worker/pool-process-entry.cjs`,
   plugins: [requireBuiltins],
 });
-for (const stale of ['pool-process-entry.js', 'pool-process-entry.js.map', 'thread-entry.js', 'thread-entry.js.map', 'pool-entry.js', 'pool-entry.js.map', 'load-builtins.js', 'load-builtins.js.map']) {
+await build({
+  ...common,
+  entryPoints: [`${dist}worker/process-entry.js`],
+  outfile: `${dist}worker/process-entry.cjs`,
+  plugins: [requireBuiltins],
+});
+for (const stale of ['process-entry.js', 'process-entry.js.map', 'pool-process-entry.js', 'pool-process-entry.js.map', 'thread-entry.js', 'thread-entry.js.map', 'pool-entry.js', 'pool-entry.js.map', 'load-builtins.js', 'load-builtins.js.map']) {
   rmSync(`${dist}worker/${stale}`, { force: true });
 }

@@ -12,6 +12,7 @@ export { registerShareable, describe, revive, type Shareable, type ShareableClas
 export { moduleTask, isModuleTask, type ModuleTask, type Target } from './run/task.js';
 export { Thread, currentThread, mainThread, enumerate, activeCount, type ThreadOptions, type ExceptHookArgs } from './run/thread.js';
 export { Timer } from './run/timer.js';
+export { Process, currentProcess, parentProcess, activeChildren, cpuCount, type ProcessOptions, type ProcessExceptHookArgs } from './run/process.js';
 export { Local, local, type LocalOf } from './run/local.js';
 export { Value, type SynchronizedOptions } from './shared/value.js';
 export { SharedArray } from './shared/array.js';

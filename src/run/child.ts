@@ -33,22 +33,22 @@ export function childEntry(name: string): URL {
 }
 
 // Flags a child must not repeat: the parent's own program (`-e`/`-p` would run
-// again instead of the entry), a second debugger on the same port, and the
-// test runner.
-const VALUED = new Set(['-e', '--eval', '-p', '--print']);
-const DROPPED = /^(--inspect(-brk|-wait|-port)?|--debug-port|--test)(=|$)/;
+// again instead of the entry, and `--input-type` is refused without them), a
+// second debugger on the same port, and the test runner.
+const VALUED = new Set(['-e', '--eval', '-p', '--print', '--input-type']);
+const DROPPED = /^(--inspect(-brk|-wait|-port)?|--debug-port|--test|--eval|--print|--input-type)(=|$)/;
 
 /**
  * The parent's `execArgv` as a child should get it: loader flags
  * (`--import tsx`, `--loader …`), memory and V8 flags are kept; `-e`/`-p`
- * with their script, `--inspect*` and `--test` are dropped.
+ * with their script, `--input-type`, `--inspect*` and `--test` are dropped.
  */
 export function childExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
   const kept: string[] = [];
   for (let i = 0; i < execArgv.length; i++) {
     const arg = execArgv[i]!;
     if (VALUED.has(arg)) i++;
-    else if (!DROPPED.test(arg) && !/^(--eval|--print)=/.test(arg)) kept.push(arg);
+    else if (!DROPPED.test(arg)) kept.push(arg);
   }
   return kept;
 }

@@ -11,6 +11,7 @@ import { SharedMemory } from '../shared/shared-memory.js';
 import { ShareableList } from '../shared/shareable-list.js';
 import { Thread } from '../run/thread.js';
 import { Timer } from '../run/timer.js';
+import { Process, currentProcess, parentProcess, activeChildren, cpuCount } from '../run/process.js';
 import { Queue } from '../queue/queue.js';
 import { JoinableQueue } from '../queue/joinable-queue.js';
 import { SimpleQueue } from '../queue/simple-queue.js';
@@ -55,6 +56,11 @@ export const threads = Object.freeze({
   Pipe,
   Thread,
   Timer,
+  Process,
+  currentProcess,
+  parentProcess,
+  activeChildren,
+  cpuCount,
 });
 
 /** A scope's context object. */
