@@ -33,3 +33,4 @@ export { Executor, type MapOptions, type MapProgress, type BatchOptions } from '
 export { ThreadPoolExecutor, type ThreadPoolExecutorOptions, type ExecutorOptions } from './pool/thread-pool.js';
 export type { TaskOptions, PoolStats, Percentiles, OnWorkerDeath } from './pool/engine.js';
 export { ProcessPoolExecutor, type ProcessPoolExecutorOptions } from './pool/process-pool.js';
+export { Pool, ThreadPool, AsyncResult, type PoolOptions, type AsyncCallbacks } from './pool/pool.js';

@@ -4,7 +4,6 @@
  * per-task options, `batch`, `stats()` and `await using`.
  */
 
-import { InvalidStateError } from '../errors.js';
 import { remaining } from '../memory/deadline.js';
 import type { Engine, PoolStats, TaskOptions } from '../pool/engine.js';
 import type { Target } from '../run/task.js';
@@ -145,16 +144,38 @@ export abstract class Executor {
     if (!Number.isInteger(chunksize) || chunksize < 1) throw new RangeError(`${this.#name}.map(): chunksize must be an integer >= 1, got ${String(chunksize)}`);
     const target = this.engine.target(task, `${this.#name}.map() task`);
     const deadline = options.timeout === undefined ? Infinity : performance.now() + options.timeout;
-    return this.#mapResults(target, rest as Input<unknown>[], options, chunksize, deadline);
+    return this.#mapResults(target, zip(rest as Input<unknown>[]), options, chunksize, deadline);
+  }
+
+  /** @internal `map` over argument lists (Pool's `starmap`). */
+  starmapIterator(task: Target<AnyFunction>, argLists: Input<unknown[]>, options: MapOptions): AsyncIterableIterator<unknown> {
+    const target = this.engine.target(task, `${this.#name}.starmap() task`);
+    const chunksize = options.chunksize ?? 1;
+    if (!Number.isInteger(chunksize) || chunksize < 1) throw new RangeError(`${this.#name}.starmap(): chunksize must be an integer >= 1, got ${String(chunksize)}`);
+    return this.#mapResults(target, zip([argLists]), options, chunksize, Infinity, true);
+  }
+
+  /** @internal Runs `task` on each argument list of `chunk` in one worker; the future holds the list of results. */
+  submitChunk(task: Target<AnyFunction>, chunk: unknown[][]): Future<unknown[]> {
+    return this.engine.submit(this.engine.target(task, `${this.#name} task`), chunk, undefined, true);
+  }
+
+  /** @internal Ends every worker now; unfinished tasks fail with `error` (Pool.terminate()). */
+  terminateNow(error: unknown): void {
+    this.engine.terminate(error);
+  }
+
+  /** @internal Resolves once every worker has exited. */
+  joined(): Promise<void> {
+    return this.engine.joined();
   }
 
   async *#mapResults(
-    target: ReturnType<Engine['target']>, inputs: Input<unknown>[], options: MapOptions, chunksize: number, deadline: number,
+    target: ReturnType<Engine['target']>, source: AsyncGenerator<unknown[]>, options: MapOptions, chunksize: number, deadline: number, star = false,
   ): AsyncGenerator<unknown> {
     const engine = this.engine;
     const prefetch = options.prefetch ?? Math.max(16, 64 * this.#maxWorkers);
     const taskOptions: TaskOptions = { priority: options.priority, signal: options.signal };
-    const source = zip(inputs);
     const futures: Future<unknown>[] = [];
     let exhausted = false;
     let total = 0;
@@ -174,7 +195,7 @@ export abstract class Executor {
             exhausted = true;
             break;
           }
-          chunk.push(step.value);
+          chunk.push(star ? (step.value[0] as unknown[]) : step.value);
         }
         if (chunk.length === 0) break;
         total += chunk.length;
@@ -261,8 +282,4 @@ export abstract class Executor {
     return value as number;
   }
 
-  /** @internal */
-  protected static checkState(engine: Engine, what: string): void {
-    if (engine.isShutdown) throw new InvalidStateError(`${what} after shutdown`);
-  }
 }
