@@ -85,3 +85,24 @@ export class TestPool extends ThreadPoolExecutor {
     }
   }
 }
+
+/**
+ * A task that holds its worker until the test opens the gate: it counts
+ * itself started in `gate[1]`, then waits (at most 10 s) for `gate[0]` to
+ * leave 0. Pair with `reached(gate, 1, n, …)` and `signal(gate, 0)`.
+ */
+export const block = (gate: Int32Array): string => {
+  Atomics.add(gate, 1, 1);
+  Atomics.notify(gate, 1);
+  return Atomics.wait(gate, 0, 0, 10_000) === 'timed-out' ? 'gate never opened' : 'released';
+};
+
+/** A new gate for {@link block}. */
+export function gate(): Int32Array {
+  return cells(2);
+}
+
+/** Lets the pool's dispatch (a microtask) and its I/O run before the next step. */
+export function turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
