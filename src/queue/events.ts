@@ -10,6 +10,7 @@
 import { expired } from '../memory/deadline.js';
 import type { Procedure } from '../memory/steps.js';
 import type { Waiter } from '../memory/waiter.js';
+import { CHECK_MS } from './side-lock.js';
 import {
   COUNT, COUNT_WAITERS, JOIN_WAITERS, OPEN, SHUT, SHUT_IMMEDIATE, SHUTDOWN, UNFINISHED, WAKE,
 } from './layout.js';
@@ -34,18 +35,32 @@ export class QueueEvents {
     if (Atomics.load(this.#words, waitersIndex) > 0) this.#waiter.notify(this.#words, WAKE, Infinity);
   }
 
+  /**
+   * Wakes the parked if any of the given kinds wait, after a commit bumped
+   * the event count itself (see side-lock.ts on commits).
+   */
+  wakeWaiting(waitersIndex: number, orIndex = waitersIndex): void {
+    const words = this.#words;
+    if (Atomics.load(words, waitersIndex) > 0 || Atomics.load(words, orIndex) > 0) this.#waiter.notify(words, WAKE, Infinity);
+  }
+
   /** Announces a change to every parked party, whoever it is. */
   wakeAll(): void {
     Atomics.add(this.#words, WAKE, 1);
     this.#waiter.notify(this.#words, WAKE, Infinity);
   }
 
-  /** Sleeps until the event count moves past `seen`, counting itself in `waitersIndex`. */
+  /**
+   * Sleeps until the event count moves past `seen`, counting itself in
+   * `waitersIndex` — or for {@link CHECK_MS} at most: a party that died
+   * between a change and its notify never wakes anybody, so every caller
+   * re-checks its condition in a loop and sleeps again.
+   */
   *park(waitersIndex: number, seen: number, deadline: number, abortable = true): Procedure<void> {
     const words = this.#words;
     Atomics.add(words, waitersIndex, 1);
     try {
-      yield { words, index: WAKE, expected: seen, deadline, abortable };
+      yield { words, index: WAKE, expected: seen, deadline: Math.min(deadline, performance.now() + CHECK_MS), abortable };
     } finally {
       Atomics.sub(words, waitersIndex, 1);
     }

@@ -4,8 +4,9 @@
  *
  * ```
  *  header words
- *   [0]  putLock      mutex word: one producer writes at a time, so an item's frames are contiguous
- *   [1]  getLock      mutex word: one consumer reads at a time
+ *   [0]  putLock      side lock (side-lock.ts, names its holder): one producer writes at a
+ *                     time, so an item's frames are contiguous
+ *   [1]  getLock      side lock: one consumer reads at a time
  *   [2]  count        items committed and not yet taken (a streamed item counts from its first frame)
  *   [3]  head         ring bytes consumed, mod 2^32
  *   [4]  tail         ring bytes committed, mod 2^32
@@ -23,6 +24,11 @@
  *                     (an item in or out, ring space, a frame, a task done, shutdown);
  *                     every wait parks on it, so no change can slip between a
  *                     party's check and its sleep. The *Waiters words say who waits.
+ *   [16] putStream    1 while putLock's holder streams an item whose FIRST frame is
+ *                     counted: it owes a LAST or an ABORT frame (a recoverer writes ABORT)
+ *   [17] getStream    READING while getLock's holder reads a streamed item it took,
+ *                     DRAINING while an immediate shutdown drops one (counted done at
+ *                     its LAST): a recoverer skips the rest of its frames
  *
  *  ring: frames, each at a multiple of 16 bytes, never split across the end
  *   +--------+--------+--------+--------+---------------------------+-----+
@@ -35,7 +41,7 @@
  * ```
  */
 
-export const HEADER_WORDS = 16;
+export const HEADER_WORDS = 18;
 export const PUT_LOCK = 0;
 export const GET_LOCK = 1;
 export const COUNT = 2;
@@ -52,6 +58,10 @@ export const CAPACITY = 12;
 export const BUDGET = 13;
 export const MAX_CAPACITY = 14;
 export const WAKE = 15;
+export const PUT_STREAM = 16;
+export const GET_STREAM = 17;
+export const READING = 1;
+export const DRAINING = 2;
 
 export const OPEN = 0;
 export const SHUT = 1;

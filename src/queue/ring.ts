@@ -15,16 +15,27 @@
  * mid-stream (timeout, abort, immediate shutdown) writes an ABORT frame — the
  * ring always keeps room for one — and the consumer drops the partial item
  * and takes the next: nothing half-delivered, nothing duplicated.
+ *
+ * A party whose thread dies holding a side lock (terminated, out of memory,
+ * `process.exit()`) leaves the queue repairable: every change the others can
+ * see is a straight-line commit (`#publish`, `#claim`, `#advance`; see
+ * side-lock.ts), and the header says when a holder was midway through a
+ * streamed item (PUT_STREAM, GET_STREAM). The party that takes a dead
+ * holder's lock over repairs: a whole item half written was never published;
+ * a streamed item half written gets its ABORT frame (so it is never
+ * delivered); the frames left of an item a dead consumer was reading are
+ * skipped (that item was taken, by the dead consumer).
  */
 
 import { expired, FOREVER } from '../memory/deadline.js';
-import { lockSteps, type Procedure } from '../memory/steps.js';
+import type { Procedure } from '../memory/steps.js';
 import type { Waiter } from '../memory/waiter.js';
 import { QueueEvents } from './events.js';
-import { tryLock, unlock } from '../sync/mutex-word.js';
+import { heldBy, lockSide, SELF, takeOverIfDead, tryLockSide, unlockSide } from './side-lock.js';
 import {
-  ABORT, COUNT, COUNT_WAITERS, FIRST, FRAME_HEADER, frameSize, GET_LOCK, HEAD, HEAD_WAITERS, LAST, MAXSIZE, MORE,
-  OPEN, PUT_LOCK, SHUT_IMMEDIATE, SHUTDOWN, TAIL, TAIL_WAITERS, UNFINISHED, WHOLE, CAPACITY, MAX_CAPACITY, WAKE,
+  ABORT, COUNT, COUNT_WAITERS, DRAINING, FIRST, FRAME_HEADER, frameSize, GET_LOCK, GET_STREAM, HEAD, HEAD_WAITERS, LAST,
+  MAXSIZE, MORE, OPEN, PUT_LOCK, PUT_STREAM, READING, SHUT_IMMEDIATE, SHUTDOWN, TAIL, TAIL_WAITERS, UNFINISHED, WHOLE,
+  CAPACITY, MAX_CAPACITY, WAKE,
 } from './layout.js';
 
 /** How a put ended when it did not deliver. */
@@ -42,6 +53,7 @@ export interface RawItem {
 }
 
 const ABORTED = Symbol('aborted');
+const NOTHING = new Uint8Array(0);
 /**
  * How long a non-blocking put or get waits for the other party's lock (held
  * only while an item is written or read) before reporting full or empty.
@@ -61,11 +73,14 @@ export class FrameRing {
   #capacity: number;
   #mask: number;
   readonly #waiter: Waiter;
+  /** Who this handle is in a lock word (side-lock.ts): this thread, or whom a step-by-step test plays. */
+  readonly #self: number;
   /** Waiting, waking, tasks and join: shared with the ordered store. */
   readonly events: QueueEvents;
 
-  constructor(words: Int32Array, buffer: SharedArrayBuffer, waiter: Waiter) {
+  constructor(words: Int32Array, buffer: SharedArrayBuffer, waiter: Waiter, self = SELF) {
     this.#words = words;
+    this.#self = self;
     this.events = new QueueEvents(words, waiter);
     this.#buffer = buffer;
     this.#capacity = Atomics.load(words, CAPACITY);
@@ -99,10 +114,11 @@ export class FrameRing {
     let capacity = this.#capacity;
     while (capacity - used < needed && capacity < limit) capacity *= 2;
     if (capacity === this.#capacity) return false;
-    yield* lockSteps(words, GET_LOCK, FOREVER);
+    yield* this.#lockGet(FOREVER);
     try {
       const old = this.#capacity;
-      this.#buffer.grow(capacity);
+      // A grower that died before storing CAPACITY may have grown the buffer already (grow never shrinks).
+      if (capacity > this.#buffer.byteLength) this.#buffer.grow(capacity);
       const bytes = new Uint8Array(this.#buffer, 0, capacity);
       // Consumers may have moved head meanwhile: relocate what is there now.
       let v = Atomics.load(words, HEAD);
@@ -119,9 +135,49 @@ export class FrameRing {
       Atomics.store(words, CAPACITY, capacity);
       this.#refresh();
     } finally {
-      unlock(words, GET_LOCK, this.#waiter);
+      unlockSide(words, GET_LOCK, this.#waiter);
     }
     return capacity - used >= needed;
+  }
+
+  /** Takes putLock, repairing what a dead holder left; false if `deadline` passed first. */
+  *#lockPut(deadline: number): Procedure<boolean> {
+    const got = yield* lockSide(this.#words, PUT_LOCK, deadline, this.#self);
+    if (got === 'recovered') this.#recoverPut();
+    return got !== false;
+  }
+
+  /** Takes getLock, repairing what a dead holder left; false if `deadline` passed first. */
+  *#lockGet(deadline: number): Procedure<boolean> {
+    const got = yield* lockSide(this.#words, GET_LOCK, deadline, this.#self);
+    if (got === 'recovered') yield* this.#recoverGet();
+    return got !== false;
+  }
+
+  /**
+   * Repairs the put side after its holder died (the caller took putLock
+   * over). A whole item it was writing was never published: its frame lies
+   * past the tail, which only the commit moves. A streamed item it was
+   * writing gets the ABORT frame it owed, which undoes its task and tells
+   * the reader to drop it.
+   */
+  #recoverPut(): void {
+    this.#refresh();
+    if (this.#words[PUT_STREAM] !== 0) this.#publish(this.#writeFrame(ABORT, NOTHING, 0, 0, 0, 0, 0), ABORT);
+    this.events.wakeAll();
+  }
+
+  /**
+   * Repairs the get side after its holder died (the caller took getLock
+   * over). If it was midway through a streamed item, the rest of that item's
+   * frames are skipped, up to its LAST or ABORT frame: the item was taken by
+   * the dead consumer (one an immediate shutdown was dropping is counted
+   * done at its LAST, as the dead drainer would have).
+   */
+  *#recoverGet(): Procedure<void> {
+    this.#refresh();
+    if (this.#words[GET_STREAM] !== 0) yield* this.#assemble(0, false);
+    this.events.wakeAll();
   }
 
   get capacity(): number {
@@ -133,7 +189,11 @@ export class FrameRing {
     return this.#capacity - used;
   }
 
-  #writeFrame(kind: number, item: Uint8Array, from: number, length: number, itemLength: number, token: number, buffers: number): void {
+  /**
+   * Writes a frame past the tail, where no consumer looks; returns the tail
+   * that publishes it, for {@link #publish}.
+   */
+  #writeFrame(kind: number, item: Uint8Array, from: number, length: number, itemLength: number, token: number, buffers: number): number {
     const words = this.#words;
     const tail = Atomics.load(words, TAIL);
     const at = tail & this.#mask;
@@ -152,8 +212,27 @@ export class FrameRing {
       data.set(item.subarray(from, from + first), start);
       if (first < length) data.set(item.subarray(from + first, from + length), 0);
     }
-    // Publishing tail after the bytes is what makes them visible to the consumer.
-    Atomics.store(words, TAIL, (tail + frameSize(length)) | 0);
+    return (tail + frameSize(length)) | 0;
+  }
+
+  /**
+   * The producer's commit of a frame written by {@link #writeFrame}: moving
+   * the tail past it makes its bytes visible to the consumer; a WHOLE or
+   * FIRST frame also counts the item in and its task, a FIRST starts a
+   * stream (PUT_STREAM) that LAST or ABORT ends, and an ABORT undoes the
+   * task. Straight-line — no call, no loop — so a thread that dies here has
+   * done all of it or none of it (see side-lock.ts).
+   */
+  #publish(tail: number, kind: number): void {
+    const words = this.#words;
+    const starts = kind === WHOLE || kind === FIRST;
+    if (starts) Atomics.add(words, UNFINISHED, 1); // before count: a taskDone() never sees it missing
+    else if (kind === ABORT) Atomics.sub(words, UNFINISHED, 1);
+    Atomics.store(words, TAIL, tail);
+    if (starts) Atomics.add(words, COUNT, 1);
+    if (kind !== WHOLE && kind !== MORE) words[PUT_STREAM] = kind === FIRST ? 1 : 0;
+    Atomics.add(words, WAKE, 1);
+    this.events.wakeWaiting(starts ? COUNT_WAITERS : TAIL_WAITERS);
   }
 
   /**
@@ -164,7 +243,7 @@ export class FrameRing {
   tryPut(item: Uint8Array, length: number, token: number, buffers: number, _key?: number): PutRefusal | 'wait' | undefined {
     const words = this.#words;
     if (Atomics.load(words, SHUTDOWN) !== OPEN) return 'shutdown';
-    if (!tryLock(words, PUT_LOCK)) return 'wait';
+    if (!tryLockSide(words, PUT_LOCK, this.#self)) return 'wait';
     try {
       // Again under putLock: after the flag is set, an immediate shutdown()
       // and a get finding the queue empty take putLock to wait for any put
@@ -173,13 +252,10 @@ export class FrameRing {
       this.#refresh();
       const maxsize = words[MAXSIZE]!;
       if ((maxsize > 0 && Atomics.load(words, COUNT) >= maxsize) || frameSize(length) > this.#free()) return 'wait';
-      Atomics.add(words, UNFINISHED, 1);
-      this.#writeFrame(WHOLE, item, 0, length, length, token, buffers);
-      Atomics.add(words, COUNT, 1);
-      this.events.signal(COUNT_WAITERS);
+      this.#publish(this.#writeFrame(WHOLE, item, 0, length, length, token, buffers), WHOLE);
       return undefined;
     } finally {
-      unlock(words, PUT_LOCK, this.#waiter);
+      unlockSide(words, PUT_LOCK, this.#waiter);
     }
   }
 
@@ -190,13 +266,13 @@ export class FrameRing {
   tryGet<R>(scratch: () => Uint8Array, use: (item: RawItem) => R): R | 'shutdown' | 'wait' {
     const words = this.#words;
     if (Atomics.load(words, SHUTDOWN) === SHUT_IMMEDIATE) return 'shutdown';
-    if (Atomics.load(words, COUNT) === 0 || !tryLock(words, GET_LOCK)) return 'wait';
+    if (Atomics.load(words, COUNT) === 0 || !tryLockSide(words, GET_LOCK, this.#self)) return 'wait';
     try {
       this.#refresh();
       if (Atomics.load(words, COUNT) === 0 || this.#frameKind() !== WHOLE) return 'wait';
       return this.#takeWhole(scratch, use);
     } finally {
-      unlock(words, GET_LOCK, this.#waiter);
+      unlockSide(words, GET_LOCK, this.#waiter);
     }
   }
 
@@ -205,6 +281,12 @@ export class FrameRing {
    * for a streamed item, fully written), otherwise why not.
    */
   *put(item: Uint8Array, length: number, token: number, buffers: number, block: boolean, deadline: number, _key?: number): Procedure<PutRefusal | undefined> {
+    const outcome = yield* this.#put(item, length, token, buffers, block, deadline);
+    yield* this.#drainIfShut();
+    return outcome;
+  }
+
+  *#put(item: Uint8Array, length: number, token: number, buffers: number, block: boolean, deadline: number): Procedure<PutRefusal | undefined> {
     const words = this.#words;
     // A non-blocking put still waits briefly for another producer's write in progress.
     const lockDeadline = block ? deadline : performance.now() + NONBLOCKING_GRACE_MS;
@@ -222,7 +304,7 @@ export class FrameRing {
         spaceSeen = undefined;
         continue;
       }
-      if (!(yield* lockSteps(words, PUT_LOCK, lockDeadline))) return 'full';
+      if (!(yield* this.#lockPut(lockDeadline))) return 'full';
       try {
         this.#refresh();
         if (Atomics.load(words, SHUTDOWN) !== OPEN) return 'shutdown';
@@ -237,16 +319,13 @@ export class FrameRing {
           spaceSeen = before;
           continue;
         }
-        Atomics.add(words, UNFINISHED, 1); // before count: a taskDone() never sees it missing
         if (whole) {
-          this.#writeFrame(WHOLE, item, 0, length, length, token, buffers);
-          Atomics.add(words, COUNT, 1);
-          this.events.signal(COUNT_WAITERS);
+          this.#publish(this.#writeFrame(WHOLE, item, 0, length, length, token, buffers), WHOLE);
           return undefined;
         }
         return yield* this.#stream(item, length, token, buffers, deadline);
       } finally {
-        unlock(words, PUT_LOCK, this.#waiter);
+        unlockSide(words, PUT_LOCK, this.#waiter);
       }
     }
   }
@@ -255,7 +334,6 @@ export class FrameRing {
   *#stream(item: Uint8Array, length: number, token: number, buffers: number, deadline: number): Procedure<PutRefusal | undefined> {
     const words = this.#words;
     let sent = 0;
-    let completed = false;
     try {
       while (sent < length) {
         // Keep room for an ABORT frame after this one.
@@ -270,26 +348,13 @@ export class FrameRing {
         }
         const chunk = Math.min(length - sent, room & ~15);
         const kind = sent === 0 ? FIRST : sent + chunk === length ? LAST : MORE;
-        this.#writeFrame(kind, item, sent, chunk, length, token, buffers);
+        this.#publish(this.#writeFrame(kind, item, sent, chunk, length, token, buffers), kind);
         sent += chunk;
-        if (kind === FIRST) {
-          Atomics.add(words, COUNT, 1);
-          this.events.signal(COUNT_WAITERS);
-        } else {
-          this.events.signal(TAIL_WAITERS);
-        }
       }
-      completed = true;
       return undefined;
     } finally {
-      // Gave up (timeout, abort thrown in, shutdown): the item was not delivered.
-      if (!completed) {
-        if (sent > 0) {
-          this.#writeFrame(ABORT, item, 0, 0, length, token, buffers);
-          this.events.signal(TAIL_WAITERS);
-        }
-        Atomics.sub(words, UNFINISHED, 1);
-      }
+      // Gave up after the first frame (timeout, abort thrown in, shutdown): the item was not delivered.
+      if (sent > 0 && sent < length) this.#publish(this.#writeFrame(ABORT, item, 0, 0, length, token, buffers), ABORT);
     }
   }
 
@@ -300,7 +365,6 @@ export class FrameRing {
 
   /** Takes the WHOLE item at head (caller holds getLock and saw count > 0). */
   #takeWhole<R>(scratch: () => Uint8Array, use: (item: RawItem) => R): R {
-    const words = this.#words;
     const frame = this.#frame();
     // `use` runs before the item leaves the ring: if it throws (a value this
     // thread cannot revive), the item stays at the head, untaken.
@@ -312,9 +376,7 @@ export class FrameRing {
       this.#copyOut(frame.start, frame.length, copy, 0);
       result = use({ bytes: copy, offset: 0, length: frame.length, token: frame.token, buffers: frame.buffers });
     }
-    Atomics.sub(words, COUNT, 1);
-    this.#advance(frame.length);
-    this.events.signal(COUNT_WAITERS);
+    this.#advance(frame.length, WHOLE, false);
     return result;
   }
 
@@ -339,10 +401,45 @@ export class FrameRing {
     if (first < length) into.set(this.#data.subarray(0, length - first), at + first);
   }
 
-  #advance(length: number): void {
+  /**
+   * The consumer's commit: moves head past the frame there, of `kind` and
+   * `length` payload bytes. A WHOLE frame is an item taken (uncounted; with
+   * `done`, also counted done — an immediate shutdown dropping it); a LAST or
+   * ABORT frame ends the streamed item being read (GET_STREAM), and the
+   * LAST of one being dropped counts it done. Straight-line from the first
+   * change on (see {@link #publish}).
+   */
+  #advance(length: number, kind: number, done: boolean): void {
     const words = this.#words;
-    Atomics.store(words, HEAD, (Atomics.load(words, HEAD) + frameSize(length)) | 0);
-    this.events.signal(HEAD_WAITERS);
+    const head = (Atomics.load(words, HEAD) + frameSize(length)) | 0;
+    const ends = kind === LAST || kind === ABORT;
+    if (kind === WHOLE ? done : kind === LAST && words[GET_STREAM] === DRAINING) {
+      // Counted done as Python's shutdown does: only while tasks are unfinished. A
+      // failed CAS changed nothing, so only a successful one leads on to the rest.
+      for (let unfinished = Atomics.load(words, UNFINISHED); unfinished > 0; ) {
+        const seen = Atomics.compareExchange(words, UNFINISHED, unfinished, unfinished - 1);
+        if (seen === unfinished) break;
+        unfinished = seen;
+      }
+    }
+    if (kind === WHOLE) Atomics.sub(words, COUNT, 1);
+    Atomics.store(words, HEAD, head);
+    if (ends) words[GET_STREAM] = 0;
+    Atomics.add(words, WAKE, 1);
+    this.events.wakeWaiting(HEAD_WAITERS, kind === WHOLE ? COUNT_WAITERS : HEAD_WAITERS);
+  }
+
+  /**
+   * The consumer's commit that takes the streamed item at head (uncounts
+   * it) before reading its frames; `mode` READING, or DRAINING for an
+   * immediate shutdown. Straight-line (see {@link #publish}).
+   */
+  #claim(mode: number): void {
+    const words = this.#words;
+    Atomics.sub(words, COUNT, 1);
+    words[GET_STREAM] = mode;
+    Atomics.add(words, WAKE, 1);
+    this.events.wakeWaiting(COUNT_WAITERS);
   }
 
   /**
@@ -351,6 +448,12 @@ export class FrameRing {
    * `use`'s result, or why nothing was taken.
    */
   *get<R>(block: boolean, deadline: number, scratch: () => Uint8Array, use: (item: RawItem) => R): Procedure<R | GetRefusal> {
+    const taken = yield* this.#get(block, deadline, scratch, use);
+    yield* this.#drainIfShut();
+    return taken;
+  }
+
+  *#get<R>(block: boolean, deadline: number, scratch: () => Uint8Array, use: (item: RawItem) => R): Procedure<R | GetRefusal> {
     const words = this.#words;
     for (;;) {
       // Wait for an item without holding getLock, so a producer that needs
@@ -363,8 +466,8 @@ export class FrameRing {
           // an item: one that found the queue open holds putLock until its
           // item is counted, and every later put sees the flag under putLock.
           const lockDeadline = block ? deadline : performance.now() + NONBLOCKING_GRACE_MS;
-          if (!(yield* lockSteps(words, PUT_LOCK, lockDeadline))) return 'empty';
-          unlock(words, PUT_LOCK, this.#waiter);
+          if (!(yield* this.#lockPut(lockDeadline))) return 'empty';
+          unlockSide(words, PUT_LOCK, this.#waiter);
           if (Atomics.load(words, COUNT) === 0) return 'shutdown';
           continue;
         }
@@ -373,49 +476,58 @@ export class FrameRing {
       }
       if (Atomics.load(words, SHUTDOWN) === SHUT_IMMEDIATE) return 'shutdown';
       // A non-blocking get still waits briefly for another consumer's read in progress.
-      if (!(yield* lockSteps(words, GET_LOCK, block ? deadline : performance.now() + NONBLOCKING_GRACE_MS))) return 'empty';
+      if (!(yield* this.#lockGet(block ? deadline : performance.now() + NONBLOCKING_GRACE_MS))) return 'empty';
       try {
         this.#refresh();
         if (Atomics.load(words, COUNT) === 0) continue; // another consumer took it first
         const taken = yield* this.#takeLocked(scratch, use);
         if (taken !== ABORTED) return taken;
       } finally {
-        unlock(words, GET_LOCK, this.#waiter);
+        unlockSide(words, GET_LOCK, this.#waiter);
       }
     }
   }
 
   /** Takes the item at head (caller holds getLock, count > 0); ABORTED if its producer gave up on it. */
   *#takeLocked<R>(scratch: () => Uint8Array, use: (item: RawItem) => R): Procedure<R | typeof ABORTED> {
-    const words = this.#words;
     if (this.#frameKind() === WHOLE) return this.#takeWhole(scratch, use);
     const frame = this.#frame();
-    Atomics.sub(words, COUNT, 1);
-    this.events.signal(COUNT_WAITERS);
-    const assembled = yield* this.#assemble(frame.itemLength);
+    this.#claim(READING);
+    const assembled = yield* this.#assemble(frame.itemLength, true);
     if (assembled === undefined) return ABORTED;
     return use({ bytes: assembled, offset: 0, length: frame.itemLength, token: frame.token, buffers: frame.buffers });
   }
 
-  /** Reads a streamed item's frames as they arrive; `undefined` if it was aborted. Not interruptible. */
-  *#assemble(itemLength: number): Procedure<Uint8Array | undefined> {
+  /**
+   * Reads the frames of the streamed item taken by {@link #claim} as they
+   * arrive, from its FIRST frame or wherever a dead reader left it, up to its
+   * LAST; `undefined` if it was aborted. With `keep` false the bytes are
+   * only skipped. Not interruptible: the producer is committed to finish or
+   * abort the item, so this waits for it whatever the caller's deadline.
+   */
+  *#assemble(itemLength: number, keep: boolean): Procedure<Uint8Array | undefined> {
     const words = this.#words;
-    const out = new Uint8Array(itemLength);
+    const out = keep ? new Uint8Array(itemLength) : NOTHING;
     let received = 0;
     for (;;) {
       for (let seen = Atomics.load(words, WAKE); Atomics.load(words, TAIL) === Atomics.load(words, HEAD); seen = Atomics.load(words, WAKE)) {
-        // The producer is committed to finish or abort this item, so wait for it whatever the caller's deadline.
+        // Its producer may have died mid-stream, owing the ABORT frame: write it in its stead.
+        if (words[PUT_STREAM] !== 0 && takeOverIfDead(words, PUT_LOCK, this.#self)) {
+          this.#recoverPut();
+          unlockSide(words, PUT_LOCK, this.#waiter);
+          continue;
+        }
         yield* this.events.park(TAIL_WAITERS, seen, FOREVER, false);
       }
       const frame = this.#frame();
       if (frame.kind === ABORT) {
-        this.#advance(0);
+        this.#advance(0, ABORT, false);
         return undefined;
       }
-      this.#copyOut(frame.start, frame.length, out, received);
+      if (keep) this.#copyOut(frame.start, frame.length, out, received);
       received += frame.length;
-      this.#advance(frame.length);
-      if (frame.kind === LAST || received >= itemLength) return out;
+      this.#advance(frame.length, frame.kind, false);
+      if (frame.kind === LAST) return out;
     }
   }
 
@@ -431,21 +543,45 @@ export class FrameRing {
     // until its item is counted: wait for it, so the drain below drops that
     // item too instead of leaving it where no get may take it (and join()
     // waiting for it forever). A streaming put parked with putLock held was
-    // just woken and aborts on the immediate shutdown.
-    yield* lockSteps(words, PUT_LOCK, FOREVER);
-    unlock(words, PUT_LOCK, this.#waiter);
-    yield* lockSteps(words, GET_LOCK, FOREVER);
+    // just woken and aborts on the immediate shutdown. If that put is this
+    // thread's own (an un-awaited async put), it cannot go on while we wait
+    // here: it drains what is left when it ends instead.
+    if (!heldBy(words, PUT_LOCK, this.#self)) {
+      yield* this.#lockPut(FOREVER);
+      unlockSide(words, PUT_LOCK, this.#waiter);
+    }
+    yield* this.#drain();
+  }
+
+  /** After an immediate shutdown, drops what a put or get of this thread's own kept the shutdown from dropping. */
+  *#drainIfShut(): Procedure<void> {
+    const words = this.#words;
+    if (Atomics.load(words, SHUTDOWN) === SHUT_IMMEDIATE && Atomics.load(words, COUNT) > 0) yield* this.#drain();
+  }
+
+  /**
+   * Drops every item in the ring, each counted done (an immediate shutdown).
+   * Leaves what this thread's own async put or get in flight holds up: it
+   * cannot go on while this waits, so it drains when it ends.
+   */
+  *#drain(): Procedure<void> {
+    const words = this.#words;
+    if (heldBy(words, GET_LOCK, this.#self)) return;
+    yield* this.#lockGet(FOREVER);
     try {
       this.#refresh();
-      for (let count = Atomics.load(words, COUNT); count > 0; count = Atomics.load(words, COUNT)) {
-        Atomics.sub(words, COUNT, 1);
+      while (Atomics.load(words, COUNT) > 0) {
         const frame = this.#frame();
-        if (frame.kind === WHOLE) this.#advance(frame.length);
-        else if ((yield* this.#assemble(frame.itemLength)) === undefined) continue; // aborted: its producer undid its task
-        this.events.taskDone();
+        if (frame.kind === WHOLE) {
+          this.#advance(frame.length, WHOLE, true);
+          continue;
+        }
+        if (heldBy(words, PUT_LOCK, this.#self)) break; // possibly this very stream, still being written by our own put
+        this.#claim(DRAINING);
+        yield* this.#assemble(0, false); // counted done at its LAST; an aborted one was undone by its producer
       }
     } finally {
-      unlock(words, GET_LOCK, this.#waiter);
+      unlockSide(words, GET_LOCK, this.#waiter);
     }
     this.events.wakeAll();
   }

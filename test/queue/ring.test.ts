@@ -6,13 +6,17 @@ import { FrameRing } from '../../src/queue/ring.js';
 import { CAPACITY, COUNT, GET_LOCK, HEADER_WORDS, MAX_CAPACITY, PUT_LOCK } from '../../src/queue/layout.js';
 import { atomicsWaiter } from '../../src/memory/waiter.js';
 import { runSync } from '../../src/memory/steps.js';
+import { ownerName } from '../../src/queue/side-lock.js';
 
-function ring(capacity: number, maxCapacity: number): { words: Int32Array; ring: FrameRing } {
+/** Thread ids no real thread of this test gets, for the parties the main thread plays. */
+const OTHER_THREAD = 1 << 22;
+
+function ring(capacity: number, maxCapacity: number): { words: Int32Array; ring: FrameRing; as: (thread: number) => FrameRing } {
   const words = new Int32Array(new SharedArrayBuffer(HEADER_WORDS * 4));
   words[CAPACITY] = capacity;
   words[MAX_CAPACITY] = maxCapacity;
   const buffer = new SharedArrayBuffer(capacity, { maxByteLength: maxCapacity });
-  return { words, ring: new FrameRing(words, buffer, atomicsWaiter) };
+  return { words, ring: new FrameRing(words, buffer, atomicsWaiter), as: (thread) => new FrameRing(words, buffer, atomicsWaiter, ownerName(thread)) };
 }
 
 const bytes = (n: number) => new Uint8Array(n).fill(7);
@@ -21,7 +25,7 @@ const length = (raw: { length: number }) => raw.length;
 
 test('a put already past its shutdown check still delivers to a get after shutdown()', () => {
   const { words, ring: r } = ring(256, 4096);
-  words[GET_LOCK] = 1; // a consumer is reading: the put's growth must wait for getLock
+  words[GET_LOCK] = ownerName(OTHER_THREAD); // a consumer is reading: the put's growth must wait for getLock
   const put = r.put(bytes(1000), 1000, 0, 0, true, Infinity);
   assert.equal(put.next().done, false, 'the put parks waiting to grow the ring');
   assert.equal(words[PUT_LOCK] !== 0, true, 'holding putLock');
@@ -43,9 +47,9 @@ test('a put already past its shutdown check still delivers to a get after shutdo
 });
 
 test('an immediate shutdown waits for a put in flight and drops its item too', () => {
-  const { words, ring: r } = ring(256, 4096);
-  words[GET_LOCK] = 1;
-  const put = r.put(bytes(1000), 1000, 0, 0, true, Infinity);
+  const { words, ring: r, as } = ring(256, 4096);
+  words[GET_LOCK] = ownerName(OTHER_THREAD);
+  const put = as(OTHER_THREAD + 1).put(bytes(1000), 1000, 0, 0, true, Infinity);
   put.next();
   const shutdown = r.shutdown(true);
   assert.equal(shutdown.next().done, false, 'shutdown waits for putLock');
