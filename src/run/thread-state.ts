@@ -36,6 +36,8 @@ export interface ThreadStart {
   readonly delay: number | undefined;
   /** The parent's shared-memory names, for the worker's registry. */
   readonly blocks: ReadonlyMap<string, SharedArrayBuffer>;
+  /** The process's thread-liveness table (run/liveness.ts). */
+  readonly liveness: SharedArrayBuffer;
 }
 
 /** Messages from the worker on its port. */

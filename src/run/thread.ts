@@ -11,6 +11,7 @@ import {
   CANCELLED, current, FINISHED, LIFE, NEW, READY, RUNNING, STATE_WORDS, type ThreadReport, type ThreadStart,
 } from './thread-state.js';
 import { registry, snapshot } from '../shared/registry-state.js';
+import { livenessBuffer, markThreadDead, threadStarted } from './liveness.js';
 
 type AnyFunction = (...args: any[]) => any;
 
@@ -228,7 +229,7 @@ export class Thread<F extends AnyFunction = AnyFunction> {
     const { port1, port2 } = new MessageChannel();
     const start: ThreadStart = {
       target, args, self, name: this.#name, daemon: this.#daemon, state: this.#state, port: port2, delay: this.#delay,
-      blocks: snapshot(),
+      blocks: snapshot(), liveness: livenessBuffer(),
     };
     const { script, eval: evaluate, workerData } = workerScript(entryUrl, start);
     const worker = new Worker(script, {
@@ -240,6 +241,7 @@ export class Thread<F extends AnyFunction = AnyFunction> {
     this.#worker = worker;
     this.#port = port1;
     this.#ident = worker.threadId;
+    threadStarted(worker.threadId);
     Atomics.store(this.#state, LIFE, RUNNING);
     alive.add(this);
     starting.add(this.#state);
@@ -251,6 +253,8 @@ export class Thread<F extends AnyFunction = AnyFunction> {
     });
     this.#exited = new Promise((resolve) => {
       worker.once('exit', (code) => {
+        // The thread has stopped: shared locks it died holding may be taken over (see run/liveness.ts).
+        markThreadDead(this.#ident!);
         this.#drain();
         this.#exitCode = code;
         Atomics.store(this.#state, LIFE, FINISHED);

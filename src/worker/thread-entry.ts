@@ -11,8 +11,10 @@ import { sendError } from '../run/error-transfer.js';
 import { CANCELLED, current, FINISHED, LIFE, READY, type ThreadReport, type ThreadStart } from '../run/thread-state.js';
 import { seed } from '../shared/registry-state.js';
 import { loadBuiltins } from './load-builtins.js';
+import { seedLiveness } from '../run/liveness.js';
 
 const start = (workerData as { data: ThreadStart }).data;
+seedLiveness(start.liveness);
 // Listen for shared-memory names first: the parent may be waiting to announce one.
 seed(start.blocks);
 Atomics.store(start.state, READY, 1);
