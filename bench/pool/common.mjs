@@ -5,6 +5,7 @@
  * ratios. See bench/README.md.
  */
 
+import { number } from '../lib/report.mjs';
 import { WORKERS } from './peers.mjs';
 
 /** The row text of a weft side whose classes are not in the built package yet. */
@@ -129,12 +130,12 @@ export function percentile(values, p) {
 
 /**
  * A target line for a figure that is not a ratio, in the same form as
- * report.mjs's: `target weft crash rejection <= 100 ms: 12.3 ms MET`.
+ * report.mjs's: `target weft crash rejection <= 100 ms: 12.30 ms MET`.
  */
 export function unitTarget(what, actual, direction, limit, unit) {
   const met = Number.isFinite(actual) && (direction === '<=' ? actual <= limit : actual >= limit);
   const verdict = Number.isFinite(actual) ? (met ? 'MET' : 'NOT MET') : 'NOT MEASURED';
-  const shown = Number.isFinite(actual) ? `${actual.toFixed(1)} ${unit}` : '—';
+  const shown = Number.isFinite(actual) ? `${number(actual)} ${unit}` : '—';
   console.log(`target ${what} ${direction} ${limit} ${unit}: ${shown} ${verdict}`);
   return met;
 }
