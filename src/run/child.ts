@@ -116,8 +116,8 @@ function explainScope<T>(encodeIt: () => T): T {
     if (!(error instanceof DataCloneError) || !/threads-scope/.test(error.message)) throw error;
     throw new DataCloneError(
       error.path,
-      `${error.message}. The processes scope is not in this release yet: send the process plain data (it gets a ` +
-        'copy) and have it report back through its exit code, a file or a pipe of its own.',
+      `${error.message}. That scope is not in this release yet; until it is, send the process plain data (it ` +
+        'gets a copy) and have it report back through its exit code or a file.',
     );
   }
 }
