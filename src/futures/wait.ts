@@ -246,20 +246,18 @@ async function* completions<F extends Future<unknown>>(
   deadline: number,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<Completion<F>, void, undefined> {
-  // This runs at the first next(), as Python's generator does, so an iterator never used hooks nothing.
+  // No future may sit in a variable of this frame while it is suspended (a
+  // generator keeps its variables): loops over futures live in the helpers.
+  // This body runs at the first next(), as Python's generator does, so an
+  // iterator never used hooks nothing.
   const total = indexes.size;
   const collector = new Collector('AS_COMPLETED', 0);
-  const pending = new Set<F>();
-  for (const future of indexes.keys()) {
-    if (isFinished(future)) continue;
-    pending.add(future);
-    internals.addWaiter(future, collector);
-  }
+  const pending = hook(indexes, collector);
   // Completed, not yet yielded, taken from the end: the already done first, in the order given.
   let batch = [...indexes.keys()].filter((future) => !pending.has(future)).reverse();
   try {
     for (;;) {
-      while (batch.length > 0) yield forget(batch.pop()!, indexes, pending, collector);
+      while (batch.length > 0) yield forget(batch, indexes, pending, collector);
       if (pending.size === 0) return;
       if (!collector.fired) {
         if (expired(deadline)) throw new TimeoutError(`${pending.size} (of ${total}) futures unfinished`);
@@ -269,12 +267,32 @@ async function* completions<F extends Future<unknown>>(
       batch = collector.take().reverse() as F[];
     }
   } finally {
-    for (const future of pending) internals.removeWaiter(future, collector);
+    // A finished iterator lets go of every future, yielded or not.
+    unhook(pending, collector);
+    indexes.clear();
+    batch = [];
   }
 }
 
-/** The step for `future`, after dropping every reference to it, so a consumer that drops it lets it be collected. */
-function forget<F extends Future<unknown>>(future: F, indexes: Map<F, number>, pending: Set<F>, collector: Collector): Completion<F> {
+/** Installs `collector` on the futures not yet finished; returns them. */
+function hook<F extends Future<unknown>>(indexes: Map<F, number>, collector: Collector): Set<F> {
+  const pending = new Set<F>();
+  for (const future of indexes.keys()) {
+    if (isFinished(future)) continue;
+    pending.add(future);
+    internals.addWaiter(future, collector);
+  }
+  return pending;
+}
+
+function unhook<F extends Future<unknown>>(pending: Set<F>, collector: Collector): void {
+  for (const future of pending) internals.removeWaiter(future, collector);
+  pending.clear();
+}
+
+/** The step for the last future of `batch`, after dropping every reference to it, so a consumer that drops it lets it be collected. */
+function forget<F extends Future<unknown>>(batch: F[], indexes: Map<F, number>, pending: Set<F>, collector: Collector): Completion<F> {
+  const future = batch.pop()!;
   const index = indexes.get(future)!;
   indexes.delete(future);
   pending.delete(future);
