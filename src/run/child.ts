@@ -59,6 +59,8 @@ export interface ForkOptions {
   readonly argv?: readonly string[];
   /** A daemon child keeps neither its process handle nor its channel referenced: it does not keep the parent alive. */
   readonly daemon?: boolean;
+  /** Node flags for the child after the parent's (see {@link childExecArgv}), e.g. a heap limit. */
+  readonly execArgv?: readonly string[];
 }
 
 /**
@@ -74,7 +76,7 @@ export interface ForkOptions {
 export function forkChild(entry: URL, options: ForkOptions = {}): ChildProcess {
   const child = fork(fileURLToPath(entry), [...(options.argv ?? [])], {
     serialization: 'advanced',
-    execArgv: childExecArgv(),
+    execArgv: [...childExecArgv(), ...(options.execArgv ?? [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   child.channel?.unref();

@@ -298,7 +298,8 @@ export class Process<F extends AnyFunction = AnyFunction> {
   /**
    * Waits until the child has exited, or `timeout` ms pass. Like Python it
    * returns nothing either way: check `isAlive()` or `exitCode` to know which.
-   * On `parentProcess()`, waits for the parent to exit.
+   * While it waits, the child keeps this process alive, even a daemon. On
+   * `parentProcess()`, waits for the parent to exit.
    *
    * @throws InvalidStateError (rejection) if the process was not started, is
    *   the current process, or is closed.
@@ -309,14 +310,21 @@ export class Process<F extends AnyFunction = AnyFunction> {
     if (this.#role === 'current') throw new InvalidStateError('Process.join(): cannot join the current process');
     if (this.#role === 'parent') return joinWithin(this.#parentExit(), 'Process.join()', options);
     if (this.#status === 'initial') throw new InvalidStateError('Process.join(): can only join a started process');
-    // A daemon child is unreferenced; while someone waits for it, it must keep
-    // this process alive, or the wait would end with the event loop.
-    const hold = this.#daemon && this.#status === 'started' ? this.#child : undefined;
-    if (hold !== undefined && this.#joiners++ === 0) hold.ref();
+    // While someone waits, the child and its channel keep this process alive:
+    // a daemon's are unreferenced, and the channel of any child must be read
+    // to its end before 'close' can report the exit.
+    const child = this.#status === 'started' ? this.#child! : undefined;
+    if (child !== undefined && this.#joiners++ === 0) {
+      child.ref();
+      child.channel?.ref();
+    }
     try {
       return await joinWithin(this.#exited!, 'Process.join()', options);
     } finally {
-      if (hold !== undefined && --this.#joiners === 0) hold.unref();
+      if (child !== undefined && --this.#joiners === 0) {
+        if (this.#daemon) child.unref();
+        child.channel?.unref();
+      }
     }
   }
 

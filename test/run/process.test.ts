@@ -256,6 +256,7 @@ test('currentProcess() is MainProcess here; in a child it is the child, and pare
   assert.equal(cpuCount() >= 1, true);
 
   const file = scratchFile();
+  // A daemon child does not keep this process alive, except while joined.
   const p = new Process({
     name: 'reporter',
     daemon: true,
@@ -283,6 +284,30 @@ test('currentProcess() is MainProcess here; in a child it is the child, and pare
     repr: `<Process name='reporter' pid=${p.pid} parent=${process.pid} started daemon>`,
     parent: { name: 'MainProcess', pid: process.pid, alive: true },
   });
+});
+
+test('currentProcess() in a thread of a child is that child', async () => {
+  const file = scratchFile();
+  const p = new Process({
+    name: 'host',
+    target: async (file: string, threadUrl: string, processUrl: string) => {
+      const { Thread } = await import(threadUrl);
+      const thread = new Thread({
+        target: async (file: string, processUrl: string) => {
+          const { currentProcess } = await import(processUrl);
+          (await import('node:fs')).writeFileSync(file, `${currentProcess().name} ${currentProcess().pid}`);
+        },
+        args: [file, processUrl],
+      });
+      thread.start();
+      await thread.join();
+    },
+    args: [file, sourceUrl('run/thread.ts'), sourceUrl('run/process.ts')],
+  });
+  p.start();
+  await p.join();
+  assert.equal(p.exitCode, 0);
+  assert.equal(readFileSync(file, 'utf8'), `host ${p.pid}`);
 });
 
 test('a subclass overriding run() runs it in the child with its own fields as this', async () => {
