@@ -12,6 +12,8 @@
  *   [ENTRIES]   index capacity, in entries
  *   [SEQ]       next sequence number
  *   [FREE + k]  free list of blocks of 2^(k+4) bytes (offset + 1; 0 = empty)
+ *   [PENDING]   offset + 1 of the block a put has taken and not yet committed (0: none)
+ *   [PENDING_LENGTH] its item's length
  *  arena: blocks of 2^(k+4) bytes; a free block's first word links the next
  *  index: entries of 6 float64 — key, seq, offset, length, token, buffers
  * ```
@@ -20,13 +22,23 @@
  * for room happen outside it, as in the ring. Both buffers grow (in place:
  * growable SharedArrayBuffers) up to the limits; a put needing more than the
  * arena's limit fails with a RangeError naming the sizes.
+ *
+ * The lock names its holder (side-lock.ts); a party that takes it over from
+ * a dead holder repairs the store. That works because the holder only ever
+ * leaves one of these behind: a block taken for a put not yet committed
+ * (PENDING says which, set in the same straight-line run as the taking);
+ * an entry for that put, somewhere in slots [0, count] of the index; and a
+ * heap whose order a sift was midway through changing — but every swap is
+ * straight-line, so the slots always hold whole entries. Repair drops the
+ * uncommitted entry and block and rebuilds the heap. Counting an item in
+ * or out, with its block, is one straight-line commit.
  */
 
 import { expired, FOREVER } from '../memory/deadline.js';
-import { lockSteps, type Procedure } from '../memory/steps.js';
+import type { Procedure } from '../memory/steps.js';
 import type { Waiter } from '../memory/waiter.js';
 import { QueueEvents } from './events.js';
-import { tryLock, unlock } from '../sync/mutex-word.js';
+import { lockSide, SELF, tryLockSide, unlockSide } from './side-lock.js';
 import {
   CAPACITY, COUNT, COUNT_WAITERS, HEAD_WAITERS, HEADER_WORDS, MAX_CAPACITY, MAXSIZE, OPEN, PUT_LOCK, SHUT_IMMEDIATE,
   SHUTDOWN, UNFINISHED, WAKE,
@@ -39,7 +51,9 @@ export const ENTRIES = HEADER_WORDS + 2;
 export const SEQ = HEADER_WORDS + 3;
 export const FREE = HEADER_WORDS + 4;
 const CLASSES = 28;
-export const ORDERED_WORDS = FREE + CLASSES;
+const PENDING = FREE + CLASSES;
+const PENDING_LENGTH = PENDING + 1;
+export const ORDERED_WORDS = PENDING_LENGTH + 1;
 export const LIFO = 1;
 export const PRIORITY = 2;
 const FIELDS = 6;
@@ -56,14 +70,17 @@ export class OrderedStore {
   readonly #arena: SharedArrayBuffer;
   readonly #index: SharedArrayBuffer;
   readonly #waiter: Waiter;
+  /** Who this handle is in the lock word (side-lock.ts). */
+  readonly #self: number;
   /** Waiting, waking, tasks and join: shared with the ring. */
   readonly events: QueueEvents;
   #bytes: Uint8Array;
   #links: Int32Array;
   #entries: Float64Array;
 
-  constructor(words: Int32Array, arena: SharedArrayBuffer, index: SharedArrayBuffer, waiter: Waiter) {
+  constructor(words: Int32Array, arena: SharedArrayBuffer, index: SharedArrayBuffer, waiter: Waiter, self = SELF) {
     this.#words = words;
+    this.#self = self;
     this.#arena = arena;
     this.#index = index;
     this.#waiter = waiter;
@@ -89,13 +106,20 @@ export class OrderedStore {
     if (this.#entries.length !== entries) this.#entries = new Float64Array(this.#index, 0, entries);
   }
 
-  /** A block of at least `length` bytes, or -1 if the arena is at its limit (caller holds the lock). */
+  /**
+   * A block of at least `length` bytes, recorded as PENDING until the put
+   * commits; -1 if the arena is at its limit (caller holds the lock).
+   */
   #allocate(length: number): number {
     const words = this.#words;
     const k = sizeClass(length);
+    words[PENDING_LENGTH] = length;
     const head = words[FREE + k]!;
     if (head !== 0) {
-      words[FREE + k] = this.#links[(head - 1) >> 2]!;
+      const next = this.#links[(head - 1) >> 2]!;
+      // Straight-line: taken and recorded together (see side-lock.ts).
+      words[FREE + k] = next;
+      words[PENDING] = head;
       return head - 1;
     }
     const size = 1 << (k + 4);
@@ -104,19 +128,25 @@ export class OrderedStore {
     if (top + size > capacity) {
       while (top + size > capacity && capacity < words[MAX_CAPACITY]!) capacity *= 2;
       if (top + size > capacity) return -1;
-      this.#arena.grow(capacity);
+      // A holder that died before storing CAPACITY may have grown the arena already.
+      if (capacity > this.#arena.byteLength) this.#arena.grow(capacity);
       words[CAPACITY] = capacity;
       this.#refresh();
     }
     words[TOP] = top + size;
+    words[PENDING] = top + 1;
     return top;
   }
 
-  #free(offset: number, length: number): void {
+  /** Gives the PENDING block back (a put that did not commit). Straight-line. */
+  #unpend(): void {
     const words = this.#words;
-    const k = sizeClass(length);
-    this.#links[offset >> 2] = words[FREE + k]!;
+    const offset = words[PENDING]! - 1;
+    const k = sizeClass(words[PENDING_LENGTH]!);
+    const links = this.#links;
+    links[offset >> 2] = words[FREE + k]!;
     words[FREE + k] = offset + 1;
+    words[PENDING] = 0;
   }
 
   #less(a: number, b: number): boolean {
@@ -126,13 +156,14 @@ export class OrderedStore {
     return ka < kb || (ka === kb && e[a * FIELDS + 1]! < e[b * FIELDS + 1]!);
   }
 
+  /** Swaps two entries. Unrolled, so straight-line: a dying holder leaves whole entries (see side-lock.ts). */
   #swap(a: number, b: number): void {
     const e = this.#entries;
-    for (let f = 0; f < FIELDS; f++) {
-      const t = e[a * FIELDS + f]!;
-      e[a * FIELDS + f] = e[b * FIELDS + f]!;
-      e[b * FIELDS + f] = t;
-    }
+    const i = a * FIELDS;
+    const j = b * FIELDS;
+    const f0 = e[i]!, f1 = e[i + 1]!, f2 = e[i + 2]!, f3 = e[i + 3]!, f4 = e[i + 4]!, f5 = e[i + 5]!;
+    e[i] = e[j]!; e[i + 1] = e[j + 1]!; e[i + 2] = e[j + 2]!; e[i + 3] = e[j + 3]!; e[i + 4] = e[j + 4]!; e[i + 5] = e[j + 5]!;
+    e[j] = f0; e[j + 1] = f1; e[j + 2] = f2; e[j + 3] = f3; e[j + 4] = f4; e[j + 5] = f5;
   }
 
   #push(key: number, offset: number, length: number, token: number, buffers: number): boolean {
@@ -141,7 +172,7 @@ export class OrderedStore {
     if (n >= words[ENTRIES]!) {
       if (n >= MAX_ENTRIES) return false;
       const entries = words[ENTRIES]! * 2;
-      this.#index.grow(entries * FIELDS * 8);
+      if (entries * FIELDS * 8 > this.#index.byteLength) this.#index.grow(entries * FIELDS * 8);
       words[ENTRIES] = entries;
       this.#refresh();
     }
@@ -166,22 +197,81 @@ export class OrderedStore {
     }
   }
 
-  /** Moves the next entry (top of stack / heap minimum) to slot `count - 1` and returns that slot. */
-  #next(n: number): number {
-    if (this.#words[ORDER] !== PRIORITY) return n - 1;
-    this.#swap(0, n - 1);
-    const size = n - 1;
-    for (let i = 0; ; ) {
+  /** Restores the heap order below slot `i` of the first `size` entries. */
+  #siftDown(i: number, size: number): void {
+    for (;;) {
       const left = 2 * i + 1;
       const right = left + 1;
       let least = i;
       if (left < size && this.#less(left, least)) least = left;
       if (right < size && this.#less(right, least)) least = right;
-      if (least === i) break;
+      if (least === i) return;
       this.#swap(i, least);
       i = least;
     }
+  }
+
+  /** Moves the next entry (top of stack / heap minimum) to slot `count - 1` and returns that slot. */
+  #next(n: number): number {
+    if (this.#words[ORDER] !== PRIORITY) return n - 1;
+    this.#swap(0, n - 1);
+    this.#siftDown(0, n - 1);
     return n - 1;
+  }
+
+  /**
+   * The commit that counts the item in slot `count - 1` out and frees its
+   * block (a take, or a drop by an immediate shutdown, which with `done`
+   * also counts it done as Python does: while tasks are unfinished).
+   * Straight-line from the first change on (see side-lock.ts).
+   */
+  #remove(slot: number, done: boolean): void {
+    const words = this.#words;
+    const e = this.#entries;
+    const offset = e[slot * FIELDS + 2]!;
+    const k = sizeClass(e[slot * FIELDS + 3]!);
+    const links = this.#links;
+    if (done) {
+      // A failed CAS changed nothing, so only a successful one leads on to the rest.
+      for (let unfinished = Atomics.load(words, UNFINISHED); unfinished > 0; ) {
+        const seen = Atomics.compareExchange(words, UNFINISHED, unfinished, unfinished - 1);
+        if (seen === unfinished) break;
+        unfinished = seen;
+      }
+    }
+    links[offset >> 2] = words[FREE + k]!;
+    words[FREE + k] = offset + 1;
+    Atomics.sub(words, COUNT, 1);
+    Atomics.add(words, WAKE, 1);
+  }
+
+  /** Takes the lock, repairing what a dead holder left; false if `deadline` passed first. */
+  *#lock(deadline: number): Procedure<boolean> {
+    const got = yield* lockSide(this.#words, PUT_LOCK, deadline, this.#self);
+    if (got === 'recovered') this.#recover();
+    return got !== false;
+  }
+
+  /**
+   * Repairs the store after the lock's holder died (the caller took the lock
+   * over): drops the entry and block of a put it had not committed, and
+   * rebuilds the heap a sift may have left out of order.
+   */
+  #recover(): void {
+    const words = this.#words;
+    this.#refresh();
+    const n = Atomics.load(words, COUNT);
+    if (words[PENDING] !== 0) {
+      const offset = words[PENDING]! - 1;
+      const e = this.#entries;
+      let slot = 0;
+      while (slot < n && e[slot * FIELDS + 2] !== offset) slot++;
+      // Sifted up into the counted slots: the entry it displaced last is in slot n.
+      if (slot < n) this.#swap(slot, n);
+      this.#unpend();
+    }
+    if (words[ORDER] === PRIORITY) for (let i = (n >> 1) - 1; i >= 0; i--) this.#siftDown(i, n);
+    this.events.wakeAll();
   }
 
   /** Non-blocking attempt; 'wait' when it must wait (lock taken, full, or no room). */
@@ -194,13 +284,16 @@ export class OrderedStore {
     const offset = this.#allocate(length);
     if (offset < 0) return 'room';
     if (!this.#push(key, offset, length, token, buffers)) {
-      this.#free(offset, length);
+      this.#unpend();
       return 'room';
     }
     this.#bytes.set(item.subarray(0, length), offset);
+    // The commit: straight-line (see side-lock.ts).
     Atomics.add(words, UNFINISHED, 1);
     Atomics.add(words, COUNT, 1);
-    this.events.signal(COUNT_WAITERS);
+    words[PENDING] = 0;
+    Atomics.add(words, WAKE, 1);
+    this.events.wakeWaiting(COUNT_WAITERS);
     return undefined;
   }
 
@@ -208,12 +301,12 @@ export class OrderedStore {
     const words = this.#words;
     for (;;) {
       const seen = Atomics.load(words, WAKE);
-      if (!(yield* lockSteps(words, PUT_LOCK, block ? deadline : performance.now() + 5))) return 'full';
+      if (!(yield* this.#lock(block ? deadline : performance.now() + 5))) return 'full';
       let outcome: PutRefusal | 'wait' | 'room' | undefined;
       try {
         outcome = this.#attempt(item, length, token, buffers, key);
       } finally {
-        unlock(words, PUT_LOCK, this.#waiter);
+        unlockSide(words, PUT_LOCK, this.#waiter);
       }
       if (outcome !== 'wait' && outcome !== 'room') return outcome;
       if (!block || expired(deadline)) return 'full';
@@ -237,10 +330,8 @@ export class OrderedStore {
       if (words[ORDER] === PRIORITY) this.#siftUp(slot);
       throw error;
     }
-    this.#free(offset, length);
-    Atomics.sub(words, COUNT, 1);
-    this.events.signal(COUNT_WAITERS);
-    this.events.signal(HEAD_WAITERS);
+    this.#remove(slot, false);
+    this.events.wakeWaiting(COUNT_WAITERS, HEAD_WAITERS);
     return result;
   }
 
@@ -253,9 +344,9 @@ export class OrderedStore {
       if (Atomics.load(words, COUNT) === 0) {
         // Every put checks the shutdown flag under the lock, so once shut down and empty here, it stays so.
         if (state !== OPEN) {
-          if (!(yield* lockSteps(words, PUT_LOCK, block ? deadline : performance.now() + 5))) return 'empty';
+          if (!(yield* this.#lock(block ? deadline : performance.now() + 5))) return 'empty';
           const empty = Atomics.load(words, COUNT) === 0;
-          unlock(words, PUT_LOCK, this.#waiter);
+          unlockSide(words, PUT_LOCK, this.#waiter);
           if (empty) return 'shutdown';
           continue;
         }
@@ -263,13 +354,13 @@ export class OrderedStore {
         yield* this.events.park(COUNT_WAITERS, seen, deadline);
         continue;
       }
-      if (!(yield* lockSteps(words, PUT_LOCK, block ? deadline : performance.now() + 5))) return 'empty';
+      if (!(yield* this.#lock(block ? deadline : performance.now() + 5))) return 'empty';
       try {
         this.#refresh();
         if (Atomics.load(words, COUNT) === 0) continue;
         return this.#take(use);
       } finally {
-        unlock(words, PUT_LOCK, this.#waiter);
+        unlockSide(words, PUT_LOCK, this.#waiter);
       }
     }
   }
@@ -278,12 +369,12 @@ export class OrderedStore {
   tryPut(item: Uint8Array, length: number, token: number, buffers: number, key = 0): PutRefusal | 'wait' | undefined {
     const words = this.#words;
     if (Atomics.load(words, SHUTDOWN) !== OPEN) return 'shutdown';
-    if (!tryLock(words, PUT_LOCK)) return 'wait';
+    if (!tryLockSide(words, PUT_LOCK, this.#self)) return 'wait';
     try {
       const outcome = this.#attempt(item, length, token, buffers, key);
       return outcome === 'room' ? 'wait' : outcome;
     } finally {
-      unlock(words, PUT_LOCK, this.#waiter);
+      unlockSide(words, PUT_LOCK, this.#waiter);
     }
   }
 
@@ -291,13 +382,13 @@ export class OrderedStore {
   tryGet<R>(_scratch: () => Uint8Array, use: (item: RawItem) => R): R | 'shutdown' | 'wait' {
     const words = this.#words;
     if (Atomics.load(words, SHUTDOWN) === SHUT_IMMEDIATE) return 'shutdown';
-    if (Atomics.load(words, COUNT) === 0 || !tryLock(words, PUT_LOCK)) return 'wait';
+    if (Atomics.load(words, COUNT) === 0 || !tryLockSide(words, PUT_LOCK, this.#self)) return 'wait';
     try {
       this.#refresh();
       if (Atomics.load(words, COUNT) === 0) return 'wait';
       return this.#take(use);
     } finally {
-      unlock(words, PUT_LOCK, this.#waiter);
+      unlockSide(words, PUT_LOCK, this.#waiter);
     }
   }
 
@@ -305,17 +396,12 @@ export class OrderedStore {
     const words = this.#words;
     this.events.markShutdown(immediate);
     if (!immediate) return;
-    yield* lockSteps(words, PUT_LOCK, FOREVER);
+    yield* this.#lock(FOREVER);
     try {
       this.#refresh();
-      for (let n = Atomics.load(words, COUNT); n > 0; n = Atomics.load(words, COUNT)) {
-        const at = this.#next(n) * FIELDS;
-        this.#free(this.#entries[at + 2]!, this.#entries[at + 3]!);
-        Atomics.sub(words, COUNT, 1);
-        this.events.taskDone();
-      }
+      for (let n = Atomics.load(words, COUNT); n > 0; n = Atomics.load(words, COUNT)) this.#remove(this.#next(n), true);
     } finally {
-      unlock(words, PUT_LOCK, this.#waiter);
+      unlockSide(words, PUT_LOCK, this.#waiter);
     }
     this.events.wakeAll();
   }
