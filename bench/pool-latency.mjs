@@ -66,7 +66,7 @@ async function runPort() {
 
 heading(
   'pool-latency',
-  `one trivial task (x => x + 1) at a time: ${number(TRIPS)} sequential round trips per round on a warmed pool of 2 workers`,
+  `one trivial task (x => x + 1) at a time: ${number(TRIPS, 0)} sequential round trips per round on a warmed pool of 2 workers`,
   `${ROUNDS} rounds, peers back to back; p50 and p99 per round, then the median over rounds`,
 );
 

@@ -109,7 +109,7 @@ function child(key) {
 
 heading(
   'pool-memory',
-  `RSS of a process that has just submitted ${number(N)} trivial tasks (x => x + 1) to a warmed pool of 2 workers, and its peak RSS until all completed`,
+  `RSS of a process that has just submitted ${number(N, 0)} trivial tasks (x => x + 1) to a warmed pool of 2 workers, and its peak RSS until all completed`,
   `each peer in a child node process of its own (--expose-gc, a full GC before the baseline); ${ROUNDS} runs (workerpool, tinypool: ${SLOW_ROUNDS}); medians`,
 );
 

@@ -56,7 +56,7 @@ function library(peer, rounds) {
 
 heading(
   'pool-throughput',
-  `${number(N)} trivial tasks (x => x + 1) submitted at once to 2 workers; tasks/s from the first submit to the last result`,
+  `${number(N, 0)} trivial tasks (x => x + 1) submitted at once to 2 workers; tasks/s from the first submit to the last result`,
   `each round starts a fresh pool and warms it up (2,000 tasks) before timing; ${ROUNDS} rounds (workerpool, tinypool: ${SLOW_ROUNDS}), peers back to back; medians`,
 );
 
