@@ -37,9 +37,10 @@ export interface ExecutorFactory {
    * An event that can be passed to this executor's tasks and set from here.
    * Default: weft's threads-scope `Event`, which reaches worker threads; an
    * executor whose tasks run in other processes gives one that reaches them
-   * (upstream uses a manager's `Event` there).
+   * (upstream uses a manager's `Event` there). `null` when no event reaches
+   * this executor's tasks yet: the cases that need one are skipped.
    */
-  createEvent?(): ConformanceEvent;
+  createEvent?: (() => ConformanceEvent) | null;
 }
 
 /**
@@ -47,12 +48,23 @@ export interface ExecutorFactory {
  */
 export const executorFactories: ExecutorFactory[] = [
   { name: 'ThreadPoolExecutor', create: (options) => new ThreadPoolExecutor({ maxWorkers: options?.maxWorkers ?? 5 }) },
-  { name: 'ProcessPoolExecutor', create: (options) => new ProcessPoolExecutor({ maxWorkers: options?.maxWorkers ?? 5 }) },
+  {
+    name: 'ProcessPoolExecutor',
+    create: (options) => new ProcessPoolExecutor({ maxWorkers: options?.maxWorkers ?? 5 }),
+    // A threads-scope Event cannot reach another process; processes.Event (or a Manager's) will.
+    createEvent: null,
+  },
 ];
 
 /** Upstream's `create_event()` for `factory`. */
 export function createEvent(factory: ExecutorFactory): ConformanceEvent {
+  if (factory.createEvent === null) throw new Error(`no event reaches ${factory.name}'s tasks`);
   return factory.createEvent?.() ?? new Event();
+}
+
+/** `node:test` options for a case that needs {@link createEvent}: skipped where no event reaches the tasks. */
+export function needsEvent(factory: ExecutorFactory): { skip?: string } {
+  return factory.createEvent === null ? { skip: `no event reaches ${factory.name}'s tasks yet (upstream uses a manager's Event)` } : {};
 }
 
 // ---- Upstream's util.py: futures in each state, made with the public API.
