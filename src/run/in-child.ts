@@ -9,6 +9,7 @@
 import { deserialize } from 'node:v8';
 import { decodeAsync } from '../share/marshal.js';
 import { loadTarget } from './load.js';
+import { sendError, type SentError } from './error-transfer.js';
 import type { ProcessCall } from './child.js';
 import { loadBuiltins } from '../worker/load-builtins.js';
 
@@ -40,6 +41,17 @@ export function sendToParent(message: unknown): Promise<void> {
   return new Promise((resolve) => {
     if (!process.connected) return resolve();
     process.send!(message, undefined, undefined, () => resolve());
+  });
+}
+
+/**
+ * Reports an exception nothing caught (a throwing timer, an unhandled
+ * rejection) to the parent as `toMessage(error)`, then exits with code 1 as
+ * Node would — instead of Node printing it here.
+ */
+export function reportUncaught(toMessage: (error: SentError) => unknown): void {
+  process.on('uncaughtException', (error) => {
+    void sendToParent(toMessage(sendError(error))).then(() => process.exit(1));
   });
 }
 

@@ -70,8 +70,9 @@ function terminateDaemons(): void {
  * naming its path — a function, or a threads-scope shareable (`Lock`,
  * `Value`, `Queue`…), whose state lives in this process's memory.
  *
- * `exitCode` is Python's: 0 after success, 1 if the target threw (the error
- * is kept as `exception` and reported through {@link Process.excepthook}),
+ * `exitCode` is Python's: 0 after success, 1 if the target threw or left
+ * something behind that threw uncaught (the error is kept as `exception` and
+ * reported through {@link Process.excepthook}),
  * the code the child passed to `process.exit()`, or the negative signal number
  * when a signal ended it (-15 after `terminate()`, -9 after `kill()`). The
  * child exits once its target has settled and its event loop is empty (as

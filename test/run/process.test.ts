@@ -76,6 +76,22 @@ test('the default excepthook prints "Process <name>:" and the stack, as Python\'
   assert.match(writes.join(''), /^Process noisy:\nError: kaboom\n/);
 });
 
+test('an error thrown uncaught in the child (a timer the target left) is reported the same way', async () => {
+  const p = new Process({
+    target: async () => {
+      setTimeout(() => { throw new TypeError('late'); }, 0);
+      await new Promise(() => {});
+    },
+  });
+  await quietly(async () => {
+    p.start();
+    await p.join();
+  });
+  assert.equal(p.exitCode, 1);
+  assert.equal((p.exception as Error).name, 'TypeError');
+  assert.equal((p.exception as Error).message, 'late');
+});
+
 test('process.exit(3) in the target gives exitCode 3 and no exception', async () => {
   const p = new Process({ target: () => { process.exit(3); } });
   p.start();
