@@ -228,9 +228,11 @@ export interface Completion<F> {
  * ready.setResult('ready');
  * setTimeout(() => slow.setResult('slow'), 20);
  * setTimeout(() => fast.setResult('fast'), 5);
+ * const order: string[] = [];
  * for await (const { future, index } of asCompleted([slow, fast, ready, fast])) {
- *   console.log(index, await future); // 2 ready, then 1 fast, then 0 slow
+ *   order.push(`${index}=${await future}`);
  * }
+ * console.log(order.join(' ')); // 2=ready 1=fast 0=slow
  * ```
  * @see Python's `concurrent.futures.as_completed`
  */
