@@ -14,6 +14,7 @@
  * first one it had not answered; the ones behind it go back to the queue.
  */
 
+import * as weftErrors from '../errors.js';
 import { BrokenExecutorError, ShutDownError, TimeoutError, WorkerDiedError, type WorkerDeath } from '../errors.js';
 import { Future } from '../futures/future.js';
 import { hold, release } from '../memory/keep-alive.js';
@@ -186,18 +187,27 @@ class Samples {
 /** The per-task run time (µs) a window aims to cover; with the wake-up cost this keeps trivial tasks batched. */
 const WINDOW_MICROS = 2000;
 
-/** Rebuilds a task's error: its class name, message, code and stack, with the worker-side error as `cause`. */
+/** Error classes a task's error is rebuilt as, by name: JavaScript's own and weft's. */
+const ERROR_CLASSES: Record<string, Function> = { ...weftErrors };
+for (const name of ['Error', 'TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'EvalError', 'URIError']) {
+  ERROR_CLASSES[name] = (globalThis as Record<string, unknown>)[name] as Function;
+}
+
+/**
+ * Rebuilds a task's error: its class (a built-in or a weft error class, by
+ * name; otherwise an `Error` with that name), message, code and stack, with
+ * the worker-side error as `cause`.
+ */
 export function taskError(sent: SentError): unknown {
   const remote = receiveError(sent);
   if (!sent.isError) return remote;
-  const Builtin = (globalThis as Record<string, unknown>)[sent.name];
-  const make = typeof Builtin === 'function' && (Builtin === Error || (Builtin as { prototype?: unknown }).prototype instanceof Error)
-    ? (Builtin as ErrorConstructor)
-    : Error;
-  const error = new make(sent.message, { cause: remote });
-  if (make === Error && sent.name !== 'Error') Object.defineProperty(error, 'name', { value: sent.name, configurable: true, writable: true });
+  const error = new Error(sent.message, { cause: remote });
+  const type = Object.hasOwn(ERROR_CLASSES, sent.name) ? ERROR_CLASSES[sent.name] : undefined;
+  if (typeof type === 'function' && (type === Error || type.prototype instanceof Error)) Object.setPrototypeOf(error, type.prototype);
+  if (sent.name !== 'Error') Object.defineProperty(error, 'name', { value: sent.name, configurable: true, writable: true });
   if (sent.stack !== undefined) error.stack = sent.stack;
   if (sent.code !== undefined) (error as { code?: unknown }).code = sent.code;
+  if (sent.fields !== undefined) Object.assign(error, sent.fields);
   return error;
 }
 
@@ -320,8 +330,9 @@ export class Engine {
 
   #window(): number {
     const mean = this.#meanMicros;
-    if (mean < 0) return 2;
-    return Math.max(2, Math.min(this.#options.maxWindow, Math.ceil(WINDOW_MICROS / Math.max(mean, 1))));
+    const most = this.#options.maxWindow;
+    if (mean < 0) return Math.min(2, most);
+    return Math.min(most, Math.max(2, Math.ceil(WINDOW_MICROS / Math.max(mean, 1))));
   }
 
   /** The worker a task should go to now, or undefined if none has room (spawning one if allowed). */
@@ -374,7 +385,10 @@ export class Engine {
         this.#dropCancelled(task);
         continue;
       }
-      const slot = this.#pick(window);
+      // An abortable task goes only to an idle worker: queued behind others it
+      // could not be taken back, and would run although aborted. Until one is
+      // idle, dispatch stops rather than let later tasks overtake it.
+      const slot = this.#pick(task.signal === undefined ? window : 1);
       if (slot === undefined) break;
       if (!slot.known.has(task.target.id)) {
         if (!slot.link.define(task.target.id, task.target.description)) {

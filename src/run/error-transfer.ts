@@ -13,6 +13,25 @@ export interface SentError {
   readonly cause: SentError | undefined;
   readonly thrown: unknown; // what was thrown when it was not an Error
   readonly isError: boolean;
+  /** The error's own enumerable fields that can be cloned (a DataCloneError's `path`, a WorkerDiedError's `death`…). */
+  readonly fields?: Record<string, unknown>;
+}
+
+const STANDARD = new Set(['name', 'message', 'stack', 'cause', 'code']);
+
+function ownFields(error: Error): Record<string, unknown> | undefined {
+  let fields: Record<string, unknown> | undefined;
+  for (const key of Object.keys(error)) {
+    if (STANDARD.has(key)) continue;
+    const value = (error as unknown as Record<string, unknown>)[key];
+    try {
+      structuredClone(value);
+    } catch {
+      continue;
+    }
+    (fields ??= {})[key] = value;
+  }
+  return fields;
 }
 
 export function sendError(error: unknown, depth = 0): SentError {
@@ -34,6 +53,7 @@ export function sendError(error: unknown, depth = 0): SentError {
     cause: error.cause !== undefined && depth < 8 ? sendError(error.cause, depth + 1) : undefined,
     thrown: undefined,
     isError: true,
+    fields: ownFields(error),
   };
 }
 
@@ -44,5 +64,6 @@ export function receiveError(sent: SentError): unknown {
   Object.defineProperty(error, 'name', { value: sent.name, configurable: true, writable: true });
   if (sent.stack !== undefined) error.stack = sent.stack;
   if (sent.code !== undefined) (error as { code?: unknown }).code = sent.code;
+  if (sent.fields !== undefined) Object.assign(error, sent.fields);
   return error;
 }
