@@ -139,3 +139,32 @@ test('signal - aborted while running: fails with the reason, and the pool keeps 
   assert.equal(await within(pool.submit(() => 'next'), 5000, 'the next task'), 'next');
   assert.equal(pool.stats().failed, 1);
 });
+
+test('timeout - a task that returns just as its timer fires does not take down the task after it', async () => {
+  await using pool = new TestPool({ maxWorkers: 1 });
+  // Short tasks first grow the window, so the next two go to the worker together.
+  await within(Promise.all(Array.from({ length: 10 }, () => pool.submit(() => 1))), 5000, 'the first tasks');
+  const started = cells(1);
+  const held = gate();
+  const quick = pool.submit({ timeout: 150 }, (started: Int32Array) => {
+    Atomics.store(started, 0, 1);
+    Atomics.notify(started, 0);
+    const end = Date.now() + 100;
+    while (Date.now() < end);
+    return 'in time';
+  }, started);
+  const next = pool.submit(block, held);
+  await reached(started, 0, 1, 5000, 'the timed task starting');
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  // The main thread is busy while the task returns in time and the next one starts; its timer is due when the main thread is back.
+  await new Promise<void>((resolve) => setImmediate(() => {
+    const end = Date.now() + 400;
+    while (Date.now() < end);
+    resolve();
+  }));
+  const outcome = await within(quick.then((value) => value, (error: unknown) => error), 5000, 'the timed task');
+  assert.ok(outcome === 'in time' || outcome instanceof TimeoutError, `the timed task: ${String(outcome)}`);
+  signal(held, 0);
+  const after = await within(next.then((value) => value, (error: unknown) => error), 5000, 'the task after it');
+  assert.equal(after, 'released', `the task after it: ${String(after)}`);
+});
