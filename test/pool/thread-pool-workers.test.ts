@@ -136,3 +136,28 @@ test('idleTimeout - idle workers exit, and a later submit starts a new one', asy
   assert.equal(await within(pool.submit(() => 'again'), 5000, 'a later task'), 'again');
   assert.equal(pool.stats().workers.length, 1);
 });
+
+test('worker death - tasks sent back to the queue by a death still settle when shutdown cancels futures', async () => {
+  await using pool = new TestPool({ maxWorkers: 1, maxWindow: 8 });
+  // Tiny tasks open the window to 8: the blocker, the dying task and the 6 after it go to one worker.
+  await within(Promise.all(Array.from({ length: 10 }, () => pool.submit(() => 1))), 5000, 'the first tasks');
+  const runs = cells(7);
+  const held = gate();
+  const blocker = pool.submit(block, held);
+  const dying = pool.submit(mark, runs, 0, true);
+  const behind = Array.from({ length: 6 }, (_, i) => pool.submit(mark, runs, 1 + i, false));
+  await reached(held, 1, 1, 5000, 'the blocking task starting');
+  await turn();
+  assert.equal(pool.stats().queued, 0, 'the tasks were not all sent to the worker');
+  // A slow task makes the window small again, so only some of the 6 fit on the new worker.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  signal(held, 0);
+  assert.equal(await within(blocker, 5000, 'the blocking task'), 'released');
+  assert.ok(await rejection(dying, 5000, 'the dying task') instanceof WorkerDiedError);
+  await within(pool.shutdown({ cancelFutures: true }), 5000, 'shutdown');
+  const outcomes = await within(Promise.allSettled(behind), 5000, 'the tasks behind the dying one');
+  for (const [i, outcome] of outcomes.entries()) {
+    if (behind[i]!.cancelled()) assert.equal(Atomics.load(runs, 1 + i), 0, `cancelled task ${1 + i} ran`);
+    else assert.deepEqual(outcome, { status: 'fulfilled', value: 1 + i });
+  }
+});
