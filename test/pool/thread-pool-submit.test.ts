@@ -3,7 +3,7 @@
 // shareables live.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DataCloneError } from '../../src/errors.js';
+import { CaptureError, DataCloneError } from '../../src/errors.js';
 import { moduleTask } from '../../src/run/task.js';
 import { Lock } from '../../src/sync/lock.js';
 import { Value } from '../../src/shared/value.js';
@@ -150,4 +150,41 @@ test('.submit() - a SharedArray is live both ways while the task runs', async ()
   assert.equal(arr[1], 42);
   signal(arr.view as Int32Array, 2, 5);
   assert.equal(await within(future, 5000, 'the task'), 'saw 5');
+});
+
+test('.submit() - a task that captures a variable throws CaptureError at once, naming it', async () => {
+  await using pool = new TestPool({ maxWorkers: 1 });
+  const factor = 3;
+  assert.throws(() => pool.submit((x: number) => x * factor, 2), (error: unknown) => error instanceof CaptureError && error.identifiers.includes('factor'));
+  assert.equal(pool.stats().workers.length, 0, 'a worker started for a refused task');
+});
+
+test('.submit() - an error keeps its name, code and own fields across', async () => {
+  await using pool = new TestPool({ maxWorkers: 1 });
+  const error = await rejection(pool.submit(() => {
+    class ConfigError extends Error {
+      override name = 'ConfigError';
+    }
+    throw Object.assign(new ConfigError('missing key'), { code: 'E_CONFIG', key: 'port' });
+  }), 5000, 'the throwing task');
+  assert.ok(error instanceof Error);
+  assert.equal(error.name, 'ConfigError');
+  assert.equal(error.message, 'missing key');
+  assert.equal((error as Error & { code?: unknown }).code, 'E_CONFIG');
+  assert.equal((error as Error & { key?: unknown }).key, 'port');
+  assert.match(String(error.stack), /missing key/);
+});
+
+test('.submit() - a shareable made in a worker comes back live', async () => {
+  await using pool = new TestPool({ maxWorkers: 2 });
+  const made = await within(pool.submit(async () => {
+    const { SharedArray } = await import('../../src/shared/array.js');
+    const arr = new SharedArray('i', [1, 2, 3]);
+    return arr;
+  }), 5000, 'the task making a SharedArray');
+  assert.deepEqual(made.toArray(), [1, 2, 3]);
+  await within(pool.submit((arr: SharedArray<'i'>) => {
+    arr[0] = 100;
+  }, made), 5000, 'the task writing to it');
+  assert.equal(made[0], 100);
 });
