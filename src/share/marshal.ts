@@ -101,10 +101,10 @@ class Encoder {
       case 'function':
         this.#fail(
           `is a function (${(value as Function).name || 'anonymous'}); functions cannot be sent to another ` +
-            'thread. Pass data instead, or name the code with a module task.',
+            `${this.#destination}. Pass data instead, or name the code with a module task.`,
         );
       case 'symbol':
-        this.#fail(`is a symbol (${String(value)}); symbols cannot be sent to another thread`);
+        this.#fail(`is a symbol (${String(value)}); symbols cannot be sent to another ${this.#destination}`);
       case 'object':
         break;
       default:
@@ -124,7 +124,7 @@ class Encoder {
     if (isCloneableBuiltin(object)) return;
     const name = (object as { constructor?: { name?: string } }).constructor?.name ?? 'an unknown class';
     this.#fail(
-      `is an instance of ${name}, which cannot be sent to another thread as is: ` +
+      `is an instance of ${name}, which cannot be sent to another ${this.#destination} as is: ` +
         'send a plain object, or make the class shareable with registerShareable()',
     );
   }

@@ -9,7 +9,7 @@
  */
 
 import { sendError, type SentError } from '../run/error-transfer.js';
-import { exitWithParent, leaveParent } from '../run/in-child.js';
+import { exitWithParent, leaveParent, reportUncaught } from '../run/in-child.js';
 import { loadTarget } from '../run/load.js';
 import type { TargetDescription } from '../run/task.js';
 import { decodeAsync, encode, type Envelope } from '../share/marshal.js';
@@ -41,11 +41,8 @@ let init: Promise<boolean> | undefined;
 let running = false;
 let builtinsLoaded = false;
 
-process.on('uncaughtException', (error) => {
-  // Tell the pool how this worker died, then die as Node would.
-  if (process.connected) process.send!({ uncaught: sendError(error) } satisfies Up, undefined, undefined, () => process.exit(1));
-  else process.exit(1);
-});
+// Tell the pool how this worker died, then die as Node would.
+reportUncaught((uncaught) => ({ uncaught }) satisfies Up);
 
 function flush(): void {
   if (results.length === 0 || !process.connected) return;

@@ -8,10 +8,9 @@
  * path — and never the batch.
  */
 
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { BrokenProcessPoolError, type WorkerDeath } from '../../errors.js';
-import { childEntry, childExecArgv } from '../../run/child.js';
+import { childEntry, forkChild } from '../../run/child.js';
 import { receiveError, sendError, type SentError } from '../../run/error-transfer.js';
 import type { TargetDescription } from '../../run/task.js';
 import { decode, encode, type Envelope } from '../../share/marshal.js';
@@ -42,14 +41,8 @@ class ProcessLink implements Link {
 
   constructor(name: string, events: LinkEvents, options: ProcessTransportOptions) {
     this.#events = events;
-    this.#child = fork(fileURLToPath(entry), [], {
-      serialization: 'advanced',
-      execArgv: [...childExecArgv(), ...options.execArgv],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
     // Neither the process nor its channel keeps the parent alive; the engine holds the event loop while tasks are out.
-    this.#child.unref();
-    this.#child.channel?.unref();
+    this.#child = forkChild(entry, { daemon: true, execArgv: options.execArgv });
     this.#child.on('message', (message: Up) => this.#receive(message));
     this.#child.on('error', () => {
       // A failed send to a child that has died; its exit reports it.
