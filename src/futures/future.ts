@@ -165,7 +165,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #callbacks: Array<() => void> | undefined;
   // wait() / asCompleted(): told of finishing and of a noticed cancellation.
   #waiters: Set<Waiter> | undefined;
-  // result() / exception() / await parked on this future (Python's condition).
+  // result() / exception() parked on this future (Python's condition); a bare await uses #settle.
   #wakers: Set<() => void> | undefined;
   #promise: Promise<T> | undefined;
   // Settles #promise once the future is done.

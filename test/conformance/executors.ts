@@ -14,6 +14,7 @@
  * fine).
  */
 
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import { Event, Future, ProcessPoolExecutor, ThreadPoolExecutor } from '../../src/index.js';
 
 /** The part of an executor the futures suites use. */
@@ -55,6 +56,29 @@ export const executorFactories: ExecutorFactory[] = [
     createEvent: null,
   },
 ];
+
+/**
+ * Upstream's `create_executor_tests` with `ExecutorMixin`: declares the cases
+ * once per registered executor, as the suite `<executor> <suite>`, each case
+ * with a new executor of upstream's `worker_count` (5), shut down (waiting)
+ * after it. `executor()` is the current case's. With no executor registered,
+ * one skipped test says so.
+ */
+export function describeOverExecutors(suite: string, cases: (factory: ExecutorFactory, executor: () => ConformanceExecutor) => void): void {
+  if (executorFactories.length === 0) {
+    it(`${suite} over executors`, { skip: 'no executor registered in test/conformance/executors.ts' }, () => {});
+  }
+  for (const factory of executorFactories) {
+    describe(`${factory.name} ${suite}`, () => {
+      let current: ConformanceExecutor | undefined;
+      beforeEach(() => {
+        current = factory.create({ maxWorkers: 5 });
+      });
+      afterEach(() => current?.shutdown({ wait: true }));
+      cases(factory, () => current!);
+    });
+  }
+}
 
 /** Upstream's `create_event()` for `factory`. */
 export function createEvent(factory: ExecutorFactory): ConformanceEvent {

@@ -14,18 +14,17 @@
  * future alive, as upstream does with `weakref.ref` and `gc_collect`.
  */
 
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { asCompleted, Future, TimeoutError, type Completion } from '../../src/index.js';
 import {
   CANCELLED_AND_NOTIFIED_FUTURE,
   createFuture,
+  describeOverExecutors,
   EXCEPTION_FUTURE,
-  executorFactories,
   PENDING_FUTURE,
   RUNNING_FUTURE,
   SUCCESSFUL_FUTURE,
-  type ConformanceExecutor,
 } from './executors.js';
 import { collectGarbage } from './support.js';
 
@@ -54,6 +53,23 @@ async function takeWeakly(iterator: AsyncIterator<Completion<Future<unknown>>>, 
   return new WeakRef(step.value.future);
 }
 
+/**
+ * Takes every future from `iterator` as upstream's loop does, checking after
+ * each that nothing kept it alive, then calling `after` (upstream finishes the
+ * next future there).
+ */
+async function takeAllCheckingCollection(
+  iterator: AsyncIterator<Completion<Future<unknown>>>,
+  list: Future<unknown>[],
+  after: () => void,
+): Promise<void> {
+  for (let ref = await takeWeakly(iterator, list); ref !== undefined; ref = await takeWeakly(iterator, list)) {
+    await collectGarbage();
+    assert.equal(ref.deref(), undefined, 'a yielded future was collected');
+    after();
+  }
+}
+
 // ---- Cases that need no executor
 
 describe('AsCompletedTests', () => {
@@ -63,29 +79,15 @@ describe('AsCompletedTests', () => {
     futuresList.push(createFuture('CANCELLED_AND_NOTIFIED'));
     futuresList.push(createFuture('FINISHED', { result: 42 }));
 
-    const timingOut = asCompleted(futuresList, { timeout: 0 });
     let yielded = 0;
-    await assert.rejects(async () => {
-      for (;;) {
-        const ref = await takeWeakly(timingOut, futuresList);
-        if (ref === undefined) break;
-        yielded++;
-        await collectGarbage();
-        assert.equal(ref.deref(), undefined, 'a yielded future was collected');
-      }
-    }, TimeoutError);
+    await assert.rejects(takeAllCheckingCollection(asCompleted(futuresList, { timeout: 0 }), futuresList, () => yielded++), TimeoutError);
     assert.equal(yielded, 2);
 
     futuresList[0]!.setResult('test');
-    const all = asCompleted(futuresList);
-    for (;;) {
-      const ref = await takeWeakly(all, futuresList);
-      if (ref === undefined) break;
+    await takeAllCheckingCollection(asCompleted(futuresList), futuresList, () => {
       yielded++;
-      await collectGarbage();
-      assert.equal(ref.deref(), undefined, 'a yielded future was collected');
-      if (futuresList.length > 0) futuresList[0]!.setResult('test');
-    }
+      futuresList[0]?.setResult('test');
+    });
     assert.equal(yielded, 10);
   });
 
@@ -101,51 +103,39 @@ describe('AsCompletedTests', () => {
 
 // ---- Cases over each executor
 
-if (executorFactories.length === 0) {
-  it('AsCompletedTests over executors (test_no_timeout, test_future_times_out, test_duplicate_futures)', { skip: 'no executor registered in test/conformance/executors.ts' }, () => {});
-}
-
-for (const factory of executorFactories) {
-  describe(`${factory.name} AsCompletedTests`, () => {
-    let executor: ConformanceExecutor;
-    beforeEach(() => {
-      executor = factory.create({ maxWorkers: 5 });
-    });
-    afterEach(() => executor.shutdown({ wait: true }));
-
-    it('test_no_timeout', async () => {
-      const future1 = executor.submit(mul, 2, 21);
-      const future2 = executor.submit(mul, 7, 6);
-      const everything = [CANCELLED_AND_NOTIFIED_FUTURE, EXCEPTION_FUTURE, SUCCESSFUL_FUTURE, future1, future2];
-      const completed = await collect<Future<unknown>>(asCompleted(everything));
-      assert.deepEqual(completed, new Set(everything));
-    });
-
-    it('test_future_times_out', async () => {
-      // asCompleted timing out before its last future completes.
-      const alreadyCompleted = new Set<Future<unknown>>([CANCELLED_AND_NOTIFIED_FUTURE, EXCEPTION_FUTURE, SUCCESSFUL_FUTURE]);
-      const shortTimeout = 100;
-      for (const timeout of [0, shortTimeout]) {
-        const completedFutures = new Set<Future<unknown>>();
-        const future = executor.submit(sleep, shortTimeout * 10);
-        try {
-          await collect(asCompleted([...alreadyCompleted, future], { timeout }), completedFutures);
-        } catch (error) {
-          if (!(error instanceof TimeoutError)) throw error;
-        }
-        assert.deepEqual(completedFutures, alreadyCompleted, `timeout ${timeout}: the sleeping future was not completed`);
-      }
-    });
-
-    it('test_duplicate_futures', async () => {
-      // Issue 20367: duplicates neither raise nor come out twice. Issue #31641: any iterable.
-      const future1 = executor.submit(sleep, 200);
-      function* repeat<T>(item: T, times: number): Generator<T> {
-        for (let i = 0; i < times; i++) yield item;
-      }
-      const completed: Future<unknown>[] = [];
-      for await (const { future } of asCompleted(repeat(future1, 3))) completed.push(future);
-      assert.equal(completed.length, 1);
-    });
+describeOverExecutors('AsCompletedTests', (_factory, executor) => {
+  it('test_no_timeout', async () => {
+    const future1 = executor().submit(mul, 2, 21);
+    const future2 = executor().submit(mul, 7, 6);
+    const everything = [CANCELLED_AND_NOTIFIED_FUTURE, EXCEPTION_FUTURE, SUCCESSFUL_FUTURE, future1, future2];
+    const completed = await collect<Future<unknown>>(asCompleted(everything));
+    assert.deepEqual(completed, new Set(everything));
   });
-}
+
+  it('test_future_times_out', async () => {
+    // asCompleted timing out before its last future completes.
+    const alreadyCompleted = new Set<Future<unknown>>([CANCELLED_AND_NOTIFIED_FUTURE, EXCEPTION_FUTURE, SUCCESSFUL_FUTURE]);
+    const shortTimeout = 100;
+    for (const timeout of [0, shortTimeout]) {
+      const completedFutures = new Set<Future<unknown>>();
+      const future = executor().submit(sleep, shortTimeout * 10);
+      try {
+        await collect(asCompleted([...alreadyCompleted, future], { timeout }), completedFutures);
+      } catch (error) {
+        if (!(error instanceof TimeoutError)) throw error;
+      }
+      assert.deepEqual(completedFutures, alreadyCompleted, `timeout ${timeout}: the sleeping future was not completed`);
+    }
+  });
+
+  it('test_duplicate_futures', async () => {
+    // Issue 20367: duplicates neither raise nor come out twice. Issue #31641: any iterable.
+    const future1 = executor().submit(sleep, 200);
+    function* repeat<T>(item: T, times: number): Generator<T> {
+      for (let i = 0; i < times; i++) yield item;
+    }
+    const completed: Future<unknown>[] = [];
+    for await (const { future } of asCompleted(repeat(future1, 3))) completed.push(future);
+    assert.equal(completed.length, 1);
+  });
+});
