@@ -86,7 +86,16 @@ async function* zip(iterables: Input<unknown>[]): AsyncGenerator<unknown[]> {
 /**
  * Python's `concurrent.futures.Executor`: submit calls to run elsewhere and
  * get {@link Future}s back. Subclassed by `ThreadPoolExecutor` and
- * `ProcessPoolExecutor`; the examples are there.
+ * `ProcessPoolExecutor`.
+ *
+ * @example
+ * ```ts
+ * import { Executor, ThreadPoolExecutor } from 'weft';
+ * await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+ * console.log(pool instanceof Executor); // true
+ * const futures = await pool.batch((x: number) => x * 2, [[1], [2], [3]], { batchSize: 2 });
+ * console.log(await Promise.all(futures), pool.stats().completed); // [ 2, 4, 6 ] 3
+ * ```
  */
 export abstract class Executor {
   /** @internal */

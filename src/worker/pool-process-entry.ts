@@ -3,9 +3,9 @@
  * initializer, then runs the tasks its pool sends, one at a time, in order.
  *
  * Tasks arrive over Node's IPC channel in batches (one message per window
- * of tasks) and results go back in batches: the child sends what it has
- * when it has run out of tasks, or when the oldest unsent result is a
- * millisecond old, so a long task's result is never held up by the next.
+ * of tasks). Each result is sent as soon as it exists, before the next task
+ * runs, as Python's workers do: a task that kills its process (SIGKILL,
+ * `process.exit()`) must not take the finished results before it along.
  */
 
 import { sendError, type SentError } from '../run/error-transfer.js';
@@ -29,14 +29,11 @@ export interface PoolChildInit {
   readonly initargs: Envelope | undefined;
 }
 
-const FLUSH_MS = 1;
-
 exitWithParent();
 
 const queue: (readonly [number, number, number, number, unknown])[] = [];
 const targets = new Map<number, AnyFunction>();
 let results: [number, number, number, unknown][] = [];
-let oldest = 0;
 let init: Promise<boolean> | undefined;
 let running = false;
 let builtinsLoaded = false;
@@ -52,7 +49,6 @@ function flush(): void {
 }
 
 function reply(kind: number, seq: number, micros: number, body: unknown): void {
-  if (results.length === 0) oldest = performance.now();
   results.push([kind, seq, micros, body]);
 }
 
@@ -136,7 +132,9 @@ async function run(): Promise<void> {
         out = sendError(error);
       }
       reply(kindOut, seq, Math.round((performance.now() - began) * 1000), out);
-      if (queue.length === 0 || performance.now() - oldest >= FLUSH_MS) flush();
+      // Sent before the next task runs: a task that kills this process must
+      // not take the results of the ones before it along.
+      flush();
     }
     flush();
   } finally {
