@@ -63,7 +63,7 @@ export async function eventually(condition: () => boolean, ms: number, what: str
 }
 
 /** How long a test's pool may take to shut down before it is terminated and the test fails. */
-const SHUTDOWN_MS = 10_000;
+const SHUTDOWN_MS = 5000;
 
 /**
  * A ThreadPoolExecutor whose `await using` disposal is bounded: if shutdown

@@ -168,3 +168,10 @@ test('timeout - a task that returns just as its timer fires does not take down t
   const after = await within(next.then((value) => value, (error: unknown) => error), 5000, 'the task after it');
   assert.equal(after, 'released', `the task after it: ${String(after)}`);
 });
+
+test('timeout - an async task whose promise never settles fails with TimeoutError', async () => {
+  await using pool = new TestPool({ maxWorkers: 1 });
+  const error = await rejection(pool.submit({ timeout: 100 }, () => new Promise(() => {})), 5000, 'the never-settling task');
+  assert.ok(error instanceof TimeoutError, `expected a TimeoutError, got ${String(error)}`);
+  assert.equal(await within(pool.submit(() => 'next'), 5000, 'the next task'), 'next');
+});

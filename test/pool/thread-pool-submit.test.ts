@@ -188,3 +188,47 @@ test('.submit() - a shareable made in a worker comes back live', async () => {
   }, made), 5000, 'the task writing to it');
   assert.equal(made[0], 100);
 });
+
+test('.submit() - structured data crosses both ways intact', async () => {
+  await using pool = new TestPool({ maxWorkers: 1 });
+  const value = {
+    missing: undefined, none: null, zero: -0, nan: NaN, inf: -Infinity, big: 2n ** 70n, date: new Date(5),
+    map: new Map<unknown, unknown>([[1, 'x'], ['k', { y: [1] }]]), set: new Set([1, 'two']), bytes: new Uint8Array([1, 2]),
+    nested: [[1], [2, [3]]], text: 'ü🎉\u0000', pattern: /a+/gi, sparse: [1, , 3], long: 'x'.repeat(70_000),
+  };
+  assert.deepStrictEqual(await within(pool.submit((x: unknown) => x, value), 5000, 'the echo'), value);
+  assert.deepStrictEqual(await within(pool.submit((x: unknown) => [x, x], value), 5000, 'the double echo'), [value, value]);
+});
+
+test('.submit() - a module task naming a missing export fails that task; the pool goes on', async () => {
+  await using pool = new TestPool({ maxWorkers: 1 });
+  const error = await rejection(pool.submit(moduleTask(tasks, 'nope')), 5000, 'the missing export');
+  assert.match(String((error as Error).message), /nope/);
+  assert.equal(await within(pool.submit(() => 'next'), 5000, 'the next task'), 'next');
+});
+
+test('.submit() - 5,000 tasks with 600-byte arguments and 2 KB results: each result is its own, none lost', async () => {
+  await using pool = new TestPool({ maxWorkers: 2 });
+  const n = 5000;
+  // Windows of small tasks fill the 256 KiB rings both ways, so senders wait for room.
+  const futures = Array.from({ length: n }, (_, i) => pool.submit((i: number, pad: string) => `${i}:${pad.length}:${'r'.repeat(2000)}`, i, 'p'.repeat(600 + (i % 50))));
+  const results = await within(Promise.all(futures), 60_000, `${n} tasks`);
+  for (let i = 0; i < n; i++) assert.equal(results[i], `${i}:${600 + (i % 50)}:${'r'.repeat(2000)}`);
+  assert.equal(pool.stats().completed, n);
+});
+
+test('.submit() - bodies on the port and on the ring keep their order', async () => {
+  await using pool = new TestPool({ maxWorkers: 2 });
+  // Every third result is 160 KB, too large for the ring.
+  const results = await within(Promise.all(Array.from({ length: 200 }, (_, i) => pool.submit((i: number) => (i % 3 === 0 ? { i, big: new Float64Array(20_000).fill(i) } : { i }), i))), 30_000, 'the results');
+  for (const [i, result] of results.entries()) {
+    assert.equal(result.i, i);
+    if (i % 3 === 0) assert.ok(result.big!.every((x) => x === i), `result ${i}`);
+  }
+  // And every third argument.
+  const sums = await within(Promise.all(Array.from({ length: 200 }, (_, i) => pool.submit(
+    (x: { i: number; big?: Float64Array }) => x.i + (x.big === undefined ? 0 : x.big[5]!),
+    i % 3 === 0 ? { i, big: new Float64Array(20_000).fill(i) } : { i },
+  ))), 30_000, 'the arguments');
+  assert.deepEqual(sums, Array.from({ length: 200 }, (_, i) => (i % 3 === 0 ? 2 * i : i)));
+});

@@ -2,7 +2,8 @@
 // with 'replace' and 'break', initializer, maxTasksPerChild, idleTimeout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BrokenThreadPoolError, WorkerDiedError } from '../../src/errors.js';
+import { BrokenThreadPoolError, TimeoutError, WorkerDiedError } from '../../src/errors.js';
+import { Value } from '../../src/shared/value.js';
 import { block, cells, eventually, gate, reached, rejection, signal, TestPool, turn, within } from './support.js';
 
 /** Counts a run of task `i` in its own slot, or ends the worker instead when `die`. */
@@ -160,4 +161,83 @@ test('worker death - tasks sent back to the queue by a death still settle when s
     if (behind[i]!.cancelled()) assert.equal(Atomics.load(runs, 1 + i), 0, `cancelled task ${1 + i} ran`);
     else assert.deepEqual(outcome, { status: 'fulfilled', value: 1 + i });
   }
+});
+
+test('worker death - process.exit(0) in a task is a death too, with exit code 0', async () => {
+  await using pool = new TestPool({ maxWorkers: 1 });
+  const error = await rejection(pool.submit(() => process.exit(0)), 5000, 'the exiting task');
+  assert.ok(error instanceof WorkerDiedError, `expected a WorkerDiedError, got ${String(error)}`);
+  assert.deepEqual(error.death, { kind: 'exit', exitCode: 0 });
+  assert.equal(await within(pool.submit(() => 'replaced'), 5000, 'the next task'), 'replaced');
+});
+
+test('worker death - a worker that dies while idle is replaced and fails nothing, even with onWorkerDeath break', async () => {
+  for (const onWorkerDeath of ['replace', 'break'] as const) {
+    await using pool = new TestPool({ maxWorkers: 1, onWorkerDeath });
+    const left = pool.submit(() => {
+      setTimeout(() => {
+        throw new Error('after the task');
+      }, 20);
+      return 'returned';
+    });
+    assert.equal(await within(left, 5000, 'the task leaving a throwing timer'), 'returned');
+    await eventually(() => pool.stats().workers.length === 0, 3000, 'the worker dying');
+    assert.equal(await within(pool.submit(() => 'replaced'), 5000, `the next task (${onWorkerDeath})`), 'replaced');
+    assert.equal(pool.stats().failed, 0);
+  }
+});
+
+test("onWorkerDeath 'break' - a timeout or an abort stops the task without breaking the pool", async () => {
+  await using pool = new TestPool({ maxWorkers: 1, onWorkerDeath: 'break' });
+  const timedOut = await rejection(pool.submit({ timeout: 50 }, () => {
+    for (;;);
+  }), 5000, 'the timed-out task');
+  assert.ok(timedOut instanceof TimeoutError, `expected a TimeoutError, got ${String(timedOut)}`);
+  const controller = new AbortController();
+  const started = cells(1);
+  const aborted = pool.submit({ signal: controller.signal }, (started: Int32Array) => {
+    Atomics.store(started, 0, 1);
+    Atomics.notify(started, 0);
+    for (;;);
+  }, started);
+  await reached(started, 0, 1, 5000, 'the looping task starting');
+  const reason = new Error('stop');
+  controller.abort(reason);
+  assert.equal(await rejection(aborted, 5000, 'the aborted task'), reason);
+  assert.equal(await within(pool.submit(() => 'not broken'), 5000, 'the next task'), 'not broken');
+});
+
+test('initializer - runs once in every worker, counted through a shared Value in initargs', async () => {
+  const runs = new Value('i', 0);
+  await using pool = new TestPool({
+    maxWorkers: 2,
+    maxTasksPerChild: 1,
+    initializer: (count: Value<'i'>) => {
+      using held = count.getLock().holdSync();
+      count.value += 1;
+    },
+    initargs: [runs],
+  });
+  const ids = await within(Promise.all(Array.from({ length: 5 }, () => pool.submit(async () => (await import('node:worker_threads')).threadId))), 10_000, 'the tasks');
+  assert.equal(new Set(ids).size, 5, 'a worker ran more than one task');
+  assert.equal(runs.value, 5);
+});
+
+test('maxTasksPerChild - with several workers no worker runs more than the limit', async () => {
+  await using pool = new TestPool({ maxWorkers: 2, maxTasksPerChild: 3 });
+  const ids = await within(Promise.all(Array.from({ length: 20 }, () => pool.submit(async () => (await import('node:worker_threads')).threadId))), 20_000, 'the tasks');
+  const perThread = new Map<number, number>();
+  for (const id of ids) perThread.set(id, (perThread.get(id) ?? 0) + 1);
+  assert.ok([...perThread.values()].every((n) => n <= 3), `tasks per thread: ${[...perThread.values()].join(', ')}`);
+  assert.ok(perThread.size >= 7, `${perThread.size} threads ran 20 tasks`);
+});
+
+test('shutdown - a task that left an interval running does not keep its worker alive', async () => {
+  await using pool = new TestPool({ maxWorkers: 1 });
+  assert.equal(await within(pool.submit(() => {
+    setInterval(() => {}, 1000);
+    return 'left a timer';
+  }), 5000, 'the task'), 'left a timer');
+  await within(pool.shutdown(), 5000, 'shutdown');
+  assert.equal(pool.stats().workers.length, 0);
 });
