@@ -1,5 +1,7 @@
 // Helpers for the pool tests: bounded waits, Atomics handshakes with tasks,
 // and a pool whose disposal cannot hang a test run.
+import type { Executor } from '../../src/futures/executor.js';
+import type { Future } from '../../src/futures/future.js';
 import { ThreadPoolExecutor, type ThreadPoolExecutorOptions } from '../../src/pool/thread-pool.js';
 
 /** Resolves or rejects as `promise` does, or rejects after `ms` saying what did not happen. */
@@ -106,3 +108,33 @@ export function gate(): Int32Array {
 export function turn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+/** A {@link block} task holding a worker. */
+export interface Occupant {
+  readonly future: Future<string>;
+  /** Resolves once the task runs (fails after 5 s). */
+  started(): Promise<void>;
+  /** Lets the task return `'released'`. */
+  release(): void;
+}
+
+/** Submits a {@link block} task: its worker takes nothing else until `release()`. */
+export function occupy(pool: Executor): Occupant {
+  const held = gate();
+  const future = pool.submit(block, held);
+  return {
+    future,
+    started: () => reached(held, 1, 1, 5000, 'the blocking task starting'),
+    release: () => signal(held, 0),
+  };
+}
+
+/** Counts a run of the task in slot `i` of `runs`; returns the count. */
+export const count = (runs: Int32Array, i: number): number => Atomics.add(runs, i, 1) + 1;
+
+/** Says it started in `started[0]`, then spins until its worker is ended. */
+export const startThenSpin = (started: Int32Array): never => {
+  Atomics.store(started, 0, 1);
+  Atomics.notify(started, 0);
+  for (;;);
+};

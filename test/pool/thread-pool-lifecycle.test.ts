@@ -3,10 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ShutDownError } from '../../src/errors.js';
 import { ThreadPoolExecutor } from '../../src/pool/thread-pool.js';
-import { block, cells, gate, reached, rejection, signal, TestPool, turn, within } from './support.js';
-
-/** Counts a run of the task in slot `i` of `runs`. */
-const count = (runs: Int32Array, i: number): number => Atomics.add(runs, i, 1) + 1;
+import { cells, count, occupy, rejection, TestPool, turn, within } from './support.js';
 
 const nap = async (ms: number): Promise<number> => {
   await new Promise((resolve) => setTimeout(resolve, ms));
@@ -24,33 +21,31 @@ test('.shutdown() - submit afterwards throws ShutDownError', async () => {
 
 test('.shutdown({ cancelFutures: true }) - queued futures are cancelled and never run; the running one finishes', async () => {
   await using pool = new TestPool({ maxWorkers: 1, maxWindow: 1 });
-  const held = gate();
   const runs = cells(5);
-  const running = pool.submit(block, held);
-  await reached(held, 1, 1, 5000, 'the blocking task starting');
+  const running = occupy(pool);
+  await running.started();
   const queued = Array.from({ length: 5 }, (_, i) => pool.submit(count, runs, i));
   await turn();
   const done = pool.shutdown({ cancelFutures: true });
-  signal(held, 0);
+  running.release();
   await within(done, 5000, 'shutdown');
-  assert.equal(await running, 'released');
+  assert.equal(await running.future, 'released');
   assert.deepEqual(queued.map((future) => future.cancelled()), [true, true, true, true, true]);
   assert.deepEqual(Array.from(runs), [0, 0, 0, 0, 0]);
 });
 
 test('.shutdown({ cancelFutures: true }) - with the default window, every future not yet running is cancelled and every running one finishes', async () => {
   await using pool = new TestPool({ maxWorkers: 1 });
-  const held = gate();
   const runs = cells(20);
-  const running = pool.submit(block, held);
-  await reached(held, 1, 1, 5000, 'the blocking task starting');
+  const running = occupy(pool);
+  await running.started();
   const rest = Array.from({ length: 20 }, (_, i) => pool.submit(count, runs, i));
   await turn();
   const wasRunning = rest.map((future) => future.running());
   const done = pool.shutdown({ cancelFutures: true });
-  signal(held, 0);
+  running.release();
   await within(done, 5000, 'shutdown');
-  assert.equal(await running, 'released');
+  assert.equal(await running.future, 'released');
   assert.ok(wasRunning.includes(false), 'no future was left to cancel');
   for (const [i, future] of rest.entries()) {
     if (wasRunning[i]) {
@@ -76,14 +71,13 @@ test('.shutdown() - waits for every task and every worker', async () => {
 
 test('.shutdown({ wait: false }) - returns at once; the tasks still finish', async () => {
   const pool = new TestPool({ maxWorkers: 1 });
-  const held = gate();
-  const running = pool.submit(block, held);
+  const running = occupy(pool);
   const queued = pool.submit(() => 'after');
-  await reached(held, 1, 1, 5000, 'the blocking task starting');
+  await running.started();
   await within(pool.shutdown({ wait: false }), 1000, 'shutdown without waiting');
-  assert.equal(running.done(), false);
-  signal(held, 0);
-  assert.deepEqual(await within(Promise.all([running, queued]), 5000, 'the tasks'), ['released', 'after']);
+  assert.equal(running.future.done(), false);
+  running.release();
+  assert.deepEqual(await within(Promise.all([running.future, queued]), 5000, 'the tasks'), ['released', 'after']);
   await within(pool.shutdown(), 5000, 'the second shutdown, waiting');
 });
 
@@ -135,9 +129,8 @@ test('.stats() - counts and workers add up, percentiles are numbers', async () =
 
 test('.stats() - counts cancelled futures and shows queued and running work', async () => {
   await using pool = new TestPool({ maxWorkers: 1 });
-  const held = gate();
-  const running = pool.submit(block, held);
-  await reached(held, 1, 1, 5000, 'the blocking task starting');
+  const running = occupy(pool);
+  await running.started();
   const rest = Array.from({ length: 6 }, () => pool.submit(() => 'ran'));
   await turn();
   const during = pool.stats();
@@ -145,8 +138,8 @@ test('.stats() - counts cancelled futures and shows queued and running work', as
   assert.ok(during.running >= 1);
   const cancelled = rest.filter((future) => future.cancel()).length;
   assert.ok(cancelled > 0, 'nothing could be cancelled');
-  signal(held, 0);
-  await running;
+  running.release();
+  await running.future;
   await within(Promise.all(rest.filter((future) => !future.cancelled())), 5000, 'the tasks not cancelled');
   assert.equal(pool.stats().cancelled, cancelled);
   assert.equal(pool.stats().completed, 1 + 6 - cancelled);

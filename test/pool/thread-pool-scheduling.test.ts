@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TimeoutError } from '../../src/errors.js';
-import { block, cells, gate, reached, rejection, signal, TestPool, turn, within } from './support.js';
+import { cells, count, occupy, reached, rejection, startThenSpin, TestPool, turn, within } from './support.js';
 
 /** Appends `label` to the run order kept in `order` (count in [0], labels after). */
 const record = (order: Int32Array, label: number): void => {
@@ -15,9 +15,6 @@ function runOrder(order: Int32Array): number[] {
   return Array.from(order.subarray(1, 1 + Atomics.load(order, 0)));
 }
 
-/** Counts a run of the task in slot `i` of `runs`. */
-const count = (runs: Int32Array, i: number): number => Atomics.add(runs, i, 1) + 1;
-
 /** Spins until the worker is ended. */
 const spin = (): never => {
   for (;;);
@@ -25,9 +22,8 @@ const spin = (): never => {
 
 test('priority - lower runs first, FIFO among equal priorities', async () => {
   await using pool = new TestPool({ maxWorkers: 1, maxWindow: 1 });
-  const held = gate();
-  const blocker = pool.submit(block, held);
-  await reached(held, 1, 1, 5000, 'the blocking task starting');
+  const blocker = occupy(pool);
+  await blocker.started();
   const order = cells(8);
   const priorities = [5, 1, 3, 1, 0];
   const futures = [];
@@ -36,8 +32,8 @@ test('priority - lower runs first, FIFO among equal priorities', async () => {
     // Let the pool dispatch after each submit, as separate callers would.
     await turn();
   }
-  signal(held, 0);
-  assert.equal(await within(blocker, 5000, 'the blocking task'), 'released');
+  blocker.release();
+  assert.equal(await within(blocker.future, 5000, 'the blocking task'), 'released');
   await within(Promise.all(futures), 5000, 'the prioritized tasks');
   // Labels: 4 has priority 0; 1 and 3 priority 1, in submit order; 2 priority 3; 0 priority 5.
   assert.deepEqual(runOrder(order), [4, 1, 3, 2, 0]);
@@ -45,13 +41,12 @@ test('priority - lower runs first, FIFO among equal priorities', async () => {
 
 test('priority - with many tasks queued at once, the queue runs them by priority', async () => {
   await using pool = new TestPool({ maxWorkers: 1 });
-  const held = gate();
-  const blocker = pool.submit(block, held);
-  await reached(held, 1, 1, 5000, 'the blocking task starting');
+  const blocker = occupy(pool);
+  await blocker.started();
   const order = cells(8);
   const futures = [5, 1, 3, 1, 0].map((priority, label) => pool.submit({ priority }, record, order, label));
-  signal(held, 0);
-  await within(Promise.all([blocker, ...futures]), 5000, 'the tasks');
+  blocker.release();
+  await within(Promise.all([blocker.future, ...futures]), 5000, 'the tasks');
   assert.deepEqual(runOrder(order), [4, 1, 3, 2, 0]);
 });
 
@@ -75,19 +70,18 @@ test('timeout - a task running past its timeout fails with TimeoutError; the tas
 
 test('timeout - the clock starts when the task starts, not when it is queued', async () => {
   await using pool = new TestPool({ maxWorkers: 1 });
-  const held = gate();
-  const blocker = pool.submit(block, held);
+  const blocker = occupy(pool);
   const timed = pool.submit({ timeout: 200 }, (ms: number) => {
     const end = Date.now() + ms;
     while (Date.now() < end);
     return 'in time';
   }, 20);
-  await reached(held, 1, 1, 5000, 'the blocking task starting');
+  await blocker.started();
   // The timed task waits longer than its timeout behind the blocker.
   await new Promise((resolve) => setTimeout(resolve, 300));
-  signal(held, 0);
+  blocker.release();
   assert.equal(await within(timed, 5000, 'the timed task'), 'in time');
-  await blocker;
+  await blocker.future;
 });
 
 test('signal - aborted before submit: the future fails with the reason at once and the task never runs', async () => {
@@ -104,20 +98,19 @@ test('signal - aborted before submit: the future fails with the reason at once a
 
 test('signal - aborted while queued behind a running task: fails with the reason and never runs', async () => {
   await using pool = new TestPool({ maxWorkers: 1 });
-  const held = gate();
   const runs = cells(2);
-  const blocker = pool.submit(block, held);
-  await reached(held, 1, 1, 5000, 'the blocking task starting');
+  const blocker = occupy(pool);
+  await blocker.started();
   const controller = new AbortController();
   const queued = pool.submit({ signal: controller.signal }, count, runs, 0);
   await turn();
   const reason = new Error('no longer needed');
   controller.abort(reason);
   assert.equal(await rejection(queued, 1000, 'the aborted task'), reason);
-  signal(held, 0);
+  blocker.release();
   // Tasks on one worker run in order: once this one has run, the aborted one would have.
   assert.equal(await within(pool.submit(count, runs, 1), 5000, 'a later task'), 1);
-  await blocker;
+  await blocker.future;
   assert.equal(Atomics.load(runs, 0), 0, 'the aborted task ran');
 });
 
@@ -125,11 +118,7 @@ test('signal - aborted while running: fails with the reason, and the pool keeps 
   await using pool = new TestPool({ maxWorkers: 1 });
   const started = cells(1);
   const controller = new AbortController();
-  const looping = pool.submit({ signal: controller.signal }, (started: Int32Array) => {
-    Atomics.store(started, 0, 1);
-    Atomics.notify(started, 0);
-    for (;;);
-  }, started);
+  const looping = pool.submit({ signal: controller.signal }, startThenSpin, started);
   await reached(started, 0, 1, 5000, 'the looping task starting');
   const reason = new Error('stop spinning');
   const aborted = performance.now();
@@ -145,7 +134,6 @@ test('timeout - a task that returns just as its timer fires does not take down t
   // Short tasks first grow the window, so the next two go to the worker together.
   await within(Promise.all(Array.from({ length: 10 }, () => pool.submit(() => 1))), 5000, 'the first tasks');
   const started = cells(1);
-  const held = gate();
   const quick = pool.submit({ timeout: 150 }, (started: Int32Array) => {
     Atomics.store(started, 0, 1);
     Atomics.notify(started, 0);
@@ -153,7 +141,7 @@ test('timeout - a task that returns just as its timer fires does not take down t
     while (Date.now() < end);
     return 'in time';
   }, started);
-  const next = pool.submit(block, held);
+  const next = occupy(pool);
   await reached(started, 0, 1, 5000, 'the timed task starting');
   await new Promise((resolve) => setTimeout(resolve, 10));
   // The main thread is busy while the task returns in time and the next one starts; its timer is due when the main thread is back.
@@ -164,8 +152,8 @@ test('timeout - a task that returns just as its timer fires does not take down t
   }));
   const outcome = await within(quick.then((value) => value, (error: unknown) => error), 5000, 'the timed task');
   assert.ok(outcome === 'in time' || outcome instanceof TimeoutError, `the timed task: ${String(outcome)}`);
-  signal(held, 0);
-  const after = await within(next.then((value) => value, (error: unknown) => error), 5000, 'the task after it');
+  next.release();
+  const after = await within(next.future.then((value) => value, (error: unknown) => error), 5000, 'the task after it');
   assert.equal(after, 'released', `the task after it: ${String(after)}`);
 });
 

@@ -8,7 +8,7 @@ import { moduleTask } from '../../src/run/task.js';
 import { Lock } from '../../src/sync/lock.js';
 import { Value } from '../../src/shared/value.js';
 import { SharedArray } from '../../src/shared/array.js';
-import { cells, reached, rejection, signal, TestPool, within } from './support.js';
+import { reached, rejection, signal, TestPool, within } from './support.js';
 
 const tasks = new URL('./fixtures/tasks.ts', import.meta.url);
 

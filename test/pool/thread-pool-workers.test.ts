@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BrokenThreadPoolError, TimeoutError, WorkerDiedError } from '../../src/errors.js';
 import { Value } from '../../src/shared/value.js';
-import { block, cells, eventually, gate, reached, rejection, signal, TestPool, turn, within } from './support.js';
+import { cells, eventually, occupy, reached, rejection, startThenSpin, TestPool, turn, within } from './support.js';
 
 /** Counts a run of task `i` in its own slot, or ends the worker instead when `die`. */
 const mark = (runs: Int32Array, i: number, die: boolean): number => {
@@ -22,17 +22,16 @@ test('worker death - process.exit(3) fails only that task with WorkerDiedError; 
   const first = Array.from({ length: 10 }, (_, i) => pool.submit(mark, runs, i, false));
   await within(Promise.all(first), 5000, 'the first tasks');
   // Hold the worker while the rest are sent to it, so the dying task has tasks queued behind it there.
-  const held = gate();
-  const blocker = pool.submit(block, held);
+  const blocker = occupy(pool);
   const rest = Array.from({ length: 20 }, (_, k) => pool.submit(mark, runs, 10 + k, 10 + k === dead));
-  await reached(held, 1, 1, 5000, 'the blocking task starting');
+  await blocker.started();
   await turn();
   assert.equal(pool.stats().queued, 0, 'the tasks were not all sent to the worker');
   const sent = performance.now();
-  signal(held, 0);
+  blocker.release();
   const error = await rejection(rest[dead - 10]!, 5000, 'the dying task');
   const elapsed = performance.now() - sent;
-  assert.equal(await blocker, 'released');
+  assert.equal(await blocker.future, 'released');
   assert.ok(error instanceof WorkerDiedError, `expected a WorkerDiedError, got ${String(error)}`);
   assert.deepEqual(error.death, { kind: 'exit', exitCode: 3 });
   assert.equal(error.code, 'ERR_WEFT_WORKER_DIED');
@@ -143,17 +142,16 @@ test('worker death - tasks sent back to the queue by a death still settle when s
   // Tiny tasks open the window to 8: the blocker, the dying task and the 6 after it go to one worker.
   await within(Promise.all(Array.from({ length: 10 }, () => pool.submit(() => 1))), 5000, 'the first tasks');
   const runs = cells(7);
-  const held = gate();
-  const blocker = pool.submit(block, held);
+  const blocker = occupy(pool);
   const dying = pool.submit(mark, runs, 0, true);
   const behind = Array.from({ length: 6 }, (_, i) => pool.submit(mark, runs, 1 + i, false));
-  await reached(held, 1, 1, 5000, 'the blocking task starting');
+  await blocker.started();
   await turn();
   assert.equal(pool.stats().queued, 0, 'the tasks were not all sent to the worker');
   // A slow task makes the window small again, so only some of the 6 fit on the new worker.
   await new Promise((resolve) => setTimeout(resolve, 100));
-  signal(held, 0);
-  assert.equal(await within(blocker, 5000, 'the blocking task'), 'released');
+  blocker.release();
+  assert.equal(await within(blocker.future, 5000, 'the blocking task'), 'released');
   assert.ok(await rejection(dying, 5000, 'the dying task') instanceof WorkerDiedError);
   await within(pool.shutdown({ cancelFutures: true }), 5000, 'shutdown');
   const outcomes = await within(Promise.allSettled(behind), 5000, 'the tasks behind the dying one');
@@ -195,11 +193,7 @@ test("onWorkerDeath 'break' - a timeout or an abort stops the task without break
   assert.ok(timedOut instanceof TimeoutError, `expected a TimeoutError, got ${String(timedOut)}`);
   const controller = new AbortController();
   const started = cells(1);
-  const aborted = pool.submit({ signal: controller.signal }, (started: Int32Array) => {
-    Atomics.store(started, 0, 1);
-    Atomics.notify(started, 0);
-    for (;;);
-  }, started);
+  const aborted = pool.submit({ signal: controller.signal }, startThenSpin, started);
   await reached(started, 0, 1, 5000, 'the looping task starting');
   const reason = new Error('stop');
   controller.abort(reason);
