@@ -51,7 +51,7 @@ export const ENTRIES = HEADER_WORDS + 2;
 export const SEQ = HEADER_WORDS + 3;
 export const FREE = HEADER_WORDS + 4;
 const CLASSES = 28;
-const PENDING = FREE + CLASSES;
+export const PENDING = FREE + CLASSES;
 const PENDING_LENGTH = PENDING + 1;
 export const ORDERED_WORDS = PENDING_LENGTH + 1;
 export const LIFO = 1;
@@ -60,6 +60,14 @@ const FIELDS = 6;
 export const MAX_ENTRIES = 1 << 22;
 export const ENTRY_BYTES = FIELDS * 8;
 export const INITIAL_ENTRIES = 64;
+
+/**
+ * @internal A test's hook into the lock's critical sections: called, holding
+ * the lock, once a put has taken its block and placed its entry but not
+ * committed (`'put'`), and once a take has picked its entry but not removed
+ * it (`'take'`), so a test can stop a thread there and kill it.
+ */
+export const storeSteps: { hook: ((step: 'put' | 'take') => void) | undefined } = { hook: undefined };
 
 function sizeClass(length: number): number {
   return Math.max(0, 32 - Math.clz32(Math.max(16, length) - 1) - 4);
@@ -288,6 +296,7 @@ export class OrderedStore {
       return 'room';
     }
     this.#bytes.set(item.subarray(0, length), offset);
+    storeSteps.hook?.('put');
     // The commit: straight-line (see side-lock.ts).
     Atomics.add(words, UNFINISHED, 1);
     Atomics.add(words, COUNT, 1);
@@ -318,6 +327,7 @@ export class OrderedStore {
   #take<R>(use: (item: RawItem) => R): R {
     const words = this.#words;
     const slot = this.#next(Atomics.load(words, COUNT));
+    storeSteps.hook?.('take');
     const e = this.#entries;
     const at = slot * FIELDS;
     const offset = e[at + 2]!;

@@ -150,7 +150,8 @@ export class FrameRing {
   /** Takes getLock, repairing what a dead holder left; false if `deadline` passed first. */
   *#lockGet(deadline: number): Procedure<boolean> {
     const got = yield* lockSide(this.#words, GET_LOCK, deadline, this.#self);
-    if (got === 'recovered') yield* this.#recoverGet();
+    // GET_STREAM set: the holder before died midway through an item (and a recoverer maybe too).
+    if (got === 'recovered' || (got && this.#words[GET_STREAM] !== 0)) yield* this.#recoverGet();
     return got !== false;
   }
 
@@ -176,8 +177,39 @@ export class FrameRing {
    */
   *#recoverGet(): Procedure<void> {
     this.#refresh();
-    if (this.#words[GET_STREAM] !== 0) yield* this.#assemble(0, false);
+    while (this.#words[GET_STREAM] !== 0 && !this.#skipPresent()) yield* this.#awaitFrame();
     this.events.wakeAll();
+  }
+
+  /**
+   * Skips the frames in the ring of the item a dead reader was midway
+   * through (caller holds getLock); true once its LAST or ABORT is passed.
+   */
+  #skipPresent(): boolean {
+    const words = this.#words;
+    while (Atomics.load(words, TAIL) !== Atomics.load(words, HEAD)) {
+      const frame = this.#frame();
+      this.#advance(frame.length, frame.kind, false);
+      if (frame.kind === LAST || frame.kind === ABORT) return true;
+    }
+    return false;
+  }
+
+  /**
+   * For a producer short of room: getLock's holder may have died midway
+   * through a streamed item, leaving the ring full of its frames, which no
+   * get takes (they are no longer counted). Takes getLock over and skips
+   * them; true if it did.
+   */
+  *#reclaim(): Procedure<boolean> {
+    const words = this.#words;
+    if (words[GET_STREAM] === 0 || !takeOverIfDead(words, GET_LOCK, this.#self)) return false;
+    try {
+      yield* this.#recoverGet();
+    } finally {
+      unlockSide(words, GET_LOCK, this.#waiter);
+    }
+    return true;
   }
 
   get capacity(): number {
@@ -300,7 +332,9 @@ export class FrameRing {
       const full = maxsize > 0 && Atomics.load(words, COUNT) >= maxsize;
       if (full || spaceSeen !== undefined) {
         if (!block || expired(deadline)) return 'full';
-        yield* this.events.park(spaceSeen !== undefined ? HEAD_WAITERS : COUNT_WAITERS, seen, deadline);
+        if (spaceSeen === undefined || !(yield* this.#reclaim())) {
+          yield* this.events.park(spaceSeen !== undefined ? HEAD_WAITERS : COUNT_WAITERS, seen, deadline);
+        }
         spaceSeen = undefined;
         continue;
       }
@@ -334,6 +368,7 @@ export class FrameRing {
   *#stream(item: Uint8Array, length: number, token: number, buffers: number, deadline: number): Procedure<PutRefusal | undefined> {
     const words = this.#words;
     let sent = 0;
+    let handedOver = false;
     try {
       while (sent < length) {
         // Keep room for an ABORT frame after this one.
@@ -342,7 +377,18 @@ export class FrameRing {
         while (room < 16) {
           if (Atomics.load(words, SHUTDOWN) === SHUT_IMMEDIATE) return 'shutdown';
           if (expired(deadline)) return 'full';
-          yield* this.events.park(HEAD_WAITERS, seen, deadline);
+          if (words[GET_STREAM] !== 0 && takeOverIfDead(words, GET_LOCK, this.#self)) {
+            // The reader died midway through an item: skip what is left of it (see #reclaim).
+            // If nothing is left but ours, it was reading this very item: delivered, to a
+            // consumer that died — the rest of it has nobody to go to.
+            this.#refresh();
+            handedOver = !this.#skipPresent() && sent > 0;
+            if (handedOver) this.#handOver();
+            unlockSide(words, GET_LOCK, this.#waiter);
+            if (handedOver) return undefined;
+          } else {
+            yield* this.events.park(HEAD_WAITERS, seen, deadline);
+          }
           seen = Atomics.load(words, WAKE);
           room = this.#free() - 2 * FRAME_HEADER;
         }
@@ -354,7 +400,7 @@ export class FrameRing {
       return undefined;
     } finally {
       // Gave up after the first frame (timeout, abort thrown in, shutdown): the item was not delivered.
-      if (sent > 0 && sent < length) this.#publish(this.#writeFrame(ABORT, item, 0, 0, length, token, buffers), ABORT);
+      if (sent > 0 && sent < length && !handedOver) this.#publish(this.#writeFrame(ABORT, item, 0, 0, length, token, buffers), ABORT);
     }
   }
 
@@ -427,6 +473,18 @@ export class FrameRing {
     if (ends) words[GET_STREAM] = 0;
     Atomics.add(words, WAKE, 1);
     this.events.wakeWaiting(HEAD_WAITERS, kind === WHOLE ? COUNT_WAITERS : HEAD_WAITERS);
+  }
+
+  /**
+   * The commit that ends a streamed item whose reader died having read all
+   * of it there was (caller holds both locks): neither side is midway
+   * through an item any more. Straight-line (see {@link #publish}).
+   */
+  #handOver(): void {
+    const words = this.#words;
+    words[PUT_STREAM] = 0;
+    words[GET_STREAM] = 0;
+    Atomics.add(words, WAKE, 1);
   }
 
   /**
@@ -510,15 +568,7 @@ export class FrameRing {
     const out = keep ? new Uint8Array(itemLength) : NOTHING;
     let received = 0;
     for (;;) {
-      for (let seen = Atomics.load(words, WAKE); Atomics.load(words, TAIL) === Atomics.load(words, HEAD); seen = Atomics.load(words, WAKE)) {
-        // Its producer may have died mid-stream, owing the ABORT frame: write it in its stead.
-        if (words[PUT_STREAM] !== 0 && takeOverIfDead(words, PUT_LOCK, this.#self)) {
-          this.#recoverPut();
-          unlockSide(words, PUT_LOCK, this.#waiter);
-          continue;
-        }
-        yield* this.events.park(TAIL_WAITERS, seen, FOREVER, false);
-      }
+      yield* this.#awaitFrame();
       const frame = this.#frame();
       if (frame.kind === ABORT) {
         this.#advance(0, ABORT, false);
@@ -528,6 +578,20 @@ export class FrameRing {
       received += frame.length;
       this.#advance(frame.length, frame.kind, false);
       if (frame.kind === LAST) return out;
+    }
+  }
+
+  /** Waits until a frame of the streamed item being read is at head (caller holds getLock). */
+  *#awaitFrame(): Procedure<void> {
+    const words = this.#words;
+    for (let seen = Atomics.load(words, WAKE); Atomics.load(words, TAIL) === Atomics.load(words, HEAD); seen = Atomics.load(words, WAKE)) {
+      // Its producer may have died mid-stream, owing the ABORT frame: write it in its stead.
+      if (words[PUT_STREAM] !== 0 && takeOverIfDead(words, PUT_LOCK, this.#self)) {
+        this.#recoverPut();
+        unlockSide(words, PUT_LOCK, this.#waiter);
+        continue;
+      }
+      yield* this.events.park(TAIL_WAITERS, seen, FOREVER, false);
     }
   }
 
