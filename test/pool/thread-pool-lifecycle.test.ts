@@ -1,9 +1,14 @@
 // ThreadPoolExecutor's shutdown, await using, stats() and option checks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { ShutDownError } from '../../src/errors.js';
 import { ThreadPoolExecutor } from '../../src/pool/thread-pool.js';
 import { cells, count, occupy, rejection, TestPool, turn, within } from './support.js';
+
+const run = promisify(execFile);
+const root = new URL('../..', import.meta.url).pathname;
 
 const nap = async (ms: number): Promise<number> => {
   await new Promise((resolve) => setTimeout(resolve, ms));
@@ -163,4 +168,23 @@ test('task options - a NaN priority or a negative timeout throws, naming the opt
   assert.throws(() => pool.map((x: number) => x, [1], { chunksize: 0 }), { name: 'RangeError', message: /chunksize/ });
   await assert.rejects(pool.batch((x: number) => x, [[1]], { batchSize: 0 }), { name: 'RangeError', message: /batchSize/ });
   assert.equal(pool.stats().workers.length, 0, 'a worker started for a refused task');
+});
+
+test('a pool keeps the process alive while it has work, and not after, without shutdown', async () => {
+  const program = `
+    import { ThreadPoolExecutor } from './src/pool/thread-pool.ts';
+    const start = performance.now();
+    const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+    const future = pool.submit(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return 'task done';
+    });
+    future.addDoneCallback(() => future.result().then((value) => console.log(value)));
+    process.on('exit', () => {
+      const elapsed = performance.now() - start;
+      console.log(elapsed < 150 ? 'exited before the task' : elapsed < 10_000 ? 'exited promptly' : 'exited late');
+    });
+  `;
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', program], { cwd: root, timeout: 30_000 });
+  assert.deepEqual(stdout.trim().split('\n'), ['task done', 'exited promptly']);
 });
