@@ -4,6 +4,7 @@
  * per-task options, `batch`, `stats()` and `await using`.
  */
 
+import { TimeoutError } from '../errors.js';
 import { remaining } from '../memory/deadline.js';
 import type { Engine, PoolStats, TaskOptions } from '../pool/engine.js';
 import type { Target } from '../run/task.js';
@@ -218,9 +219,17 @@ export abstract class Executor {
       await fill();
       while (futures.length > 0) {
         const future = futures.shift()!;
-        const value = deadline === Infinity && options.signal === undefined
-          ? await future
-          : await future.result({ timeout: deadline === Infinity ? undefined : remaining(deadline), signal: options.signal });
+        let value: unknown;
+        if (deadline === Infinity && options.signal === undefined) {
+          value = await future;
+        } else {
+          try {
+            value = await future.result({ timeout: deadline === Infinity ? undefined : remaining(deadline), signal: options.signal });
+          } catch (error) {
+            if (!(error instanceof TimeoutError) || future.done()) throw error;
+            throw new TimeoutError(`${this.#name}.map(): a result was not ready within the map's timeout of ${options.timeout} ms`);
+          }
+        }
         if (chunksize === 1) yield value;
         else yield* value as unknown[];
         await fill();

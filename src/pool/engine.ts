@@ -97,6 +97,8 @@ export interface Link {
   stop(): void;
   /** Ends the worker now. */
   kill(): void;
+  /** Hands the answers already waiting to the engine now, where the transport can (before a kill). */
+  poll?(): void;
 }
 
 /** What a link reports. Results come in the order tasks were posted. */
@@ -539,6 +541,9 @@ export class Engine {
 
   #kill(slot: Slot, task: Task, error: unknown): void {
     if (slot.killedFor !== undefined) return;
+    // It may have finished just now: read what the worker has answered first.
+    slot.link.poll?.();
+    if (task.settled || slot.inflight[slot.head] !== task) return;
     slot.killedFor = { task, error };
     slot.stopping = true;
     slot.link.kill();
@@ -643,14 +648,21 @@ export class Engine {
   async shutdown(wait: boolean, cancelFutures: boolean): Promise<void> {
     this.#shutdown = true;
     if (cancelFutures) {
+      const keep: Task[] = [];
       while (this.#queue.size > 0) {
         const task = this.#queue.shift()!;
-        if (!task.settled && task.future.cancel()) {
+        if (task.settled) {
+          this.#detach(task);
+        } else if (task.future.cancel()) {
           this.#cancelled++;
           task.future.setRunningOrNotifyCancel();
+          this.#detach(task);
+        } else {
+          // Already running: sent back to the queue by a worker's death. It runs.
+          keep.push(task);
         }
-        this.#detach(task);
       }
+      for (const task of keep) this.#queue.push(task, task.priority);
     }
     this.dispatch();
     this.#maybeIdle();
@@ -671,8 +683,12 @@ export class Engine {
     this.#shutdown = true;
     while (this.#queue.size > 0) {
       const task = this.#queue.shift()!;
-      if (task.future.cancel()) task.future.setRunningOrNotifyCancel();
-      this.#detach(task);
+      if (task.future.cancel()) {
+        task.future.setRunningOrNotifyCancel();
+        this.#detach(task);
+      } else {
+        this.#fail(task, error);
+      }
     }
     for (const slot of this.#slots) {
       for (let i = slot.head; i < slot.inflight.length; i++) this.#fail(slot.inflight[i]!, error);

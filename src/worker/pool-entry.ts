@@ -179,7 +179,16 @@ async function serve(): Promise<void> {
       const fn = targets.get(id);
       if (fn === undefined) throw new Error(`weft pool: task ${seq} names target ${id}, which was never defined in this worker`);
       let result = (flags & CHUNK) !== 0 ? runChunk(fn, args as unknown[][]) : fn(...args);
-      if (isThenable(result)) result = await result;
+      if (isThenable(result)) {
+        // A promise alone does not keep a thread alive: a task waiting on one
+        // that never settles must time out, not end its worker.
+        hold();
+        try {
+          result = await result;
+        } finally {
+          release();
+        }
+      }
       replyValue(seq, Math.round((performance.now() - began) * 1000), result);
     } catch (error) {
       replyError(seq, Math.round((performance.now() - began) * 1000), error);
@@ -188,4 +197,8 @@ async function serve(): Promise<void> {
 }
 
 // No top-level await: the built entry is CommonJS (see scripts/bundle-worker.mjs).
-void serve().finally(() => port.close());
+// Told to stop, the thread exits even if a task left a timer or socket behind.
+void serve().finally(() => {
+  port.close();
+  process.exit(0);
+});

@@ -99,6 +99,8 @@ async function run(): Promise<void> {
       if (kind === STOP) {
         flush();
         leaveParent();
+        // Exit even if a task left a timer or socket behind.
+        setTimeout(() => process.exit(0), 50);
         return;
       }
       if (kind === DEFINE) {

@@ -94,10 +94,10 @@ test('Pool - map resolves to an array with the default chunksize; starmap, apply
   assert.deepEqual(await result.get({ timeout: 10_000 }), [2, 3, 4]);
   assert.equal(result.ready(), true);
   assert.equal(result.successful(), true);
-  assert.deepEqual(seen, [[2, 3, 4]]);
+  assert.deepEqual([...seen], [[2, 3, 4]]);
   const failing = pool.applyAsync(() => {
     throw new Error('nope');
-  }, [], { errorCallback: (error) => seen.push((error as Error).message) });
+  }, [], { errorCallback: (error) => void seen.push((error as Error).message) });
   await failing.wait({ timeout: 10_000 });
   assert.equal(failing.successful(), false);
   assert.deepEqual(seen, [[2, 3, 4], 'nope']);

@@ -100,6 +100,10 @@ class ThreadLink implements Link {
     if (!this.#exited) void this.#worker.terminate();
   }
 
+  poll(): void {
+    this.drain();
+  }
+
   hasMessage(): boolean {
     return this.#up.hasMessage();
   }
