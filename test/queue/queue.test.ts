@@ -6,6 +6,8 @@ import { Lock } from '../../src/sync/lock.js';
 import { Value } from '../../src/shared/value.js';
 import { QueueEmptyError, QueueFullError, ShutDownError, DataCloneError } from '../../src/errors.js';
 import { inThread } from '../support/threads.js';
+import { describe as describeShareable } from '../../src/share/protocol.js';
+import { HEAD, PUT_LOCK, TAIL } from '../../src/queue/layout.js';
 
 test('items come out in the order they went in, as structured clones', async () => {
   const queue = new Queue<unknown>();
@@ -251,4 +253,33 @@ test('growing while items wrap around the ring end keeps them intact', () => {
   }
   while (!queue.empty()) assert.match(queue.getSync({ blocking: false }), new RegExp(`^item-${expected++}-`));
   assert.equal(expected, next);
+});
+
+test('shutdown({ immediate: true }) with this thread’s own un-awaited put of a streamed item in flight does not wait for it: the put throws ShutDownError, its item is dropped', async () => {
+  // In a daemon thread, so that a shutdown() blocking its own thread fails the join below instead of hanging the test.
+  const queue = new Queue<unknown>({ ringBytes: 1024, maxRingBytes: 1024 });
+  const seen = new Int32Array(new SharedArrayBuffer(12));
+  const thread = new Thread({
+    daemon: true,
+    target: async (q: Queue<unknown>, seen: Int32Array) => {
+      await q.put('small');
+      const putting = q.put(new Uint8Array(50_000)); // streams: waits for room mid-item, holding putLock
+      q.shutdown({ immediate: true });
+      seen[0] = 1; // shutdown() returned
+      await putting.catch((error: Error) => {
+        seen[1] = error.name === 'ShutDownError' ? 1 : 2;
+      });
+      seen[2] = q.qsize();
+    },
+    args: [queue, seen],
+  });
+  thread.start();
+  await thread.join({ timeout: 10_000 });
+  assert.equal(thread.isAlive(), false, 'shutdown() blocked on its own putLock');
+  assert.deepEqual([...seen], [1, 1, 0], 'shutdown returned; the put threw ShutDownError; nothing left');
+  const { words } = queue[describeShareable]();
+  assert.equal(Atomics.load(words, HEAD), Atomics.load(words, TAIL), 'the aborted item’s frames were dropped too');
+  assert.equal(words[PUT_LOCK], 0);
+  assert.equal(await queue.join({ timeout: 1000 }), true, 'every item counted done');
+  await assert.rejects(queue.get(), ShutDownError);
 });
