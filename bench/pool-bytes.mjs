@@ -6,8 +6,8 @@
  * postMessage pool. See bench/README.md.
  */
 
-import { heading, median, number, ratio, table } from './lib/report.mjs';
-import { inRounds, scaled, threadPool, weft as weftPackage, weftMissing, withExecutor, withPeer } from './pool/common.mjs';
+import { heading, median, number, ratio } from './lib/report.mjs';
+import { inRounds, peerTable, quotient, scaled, threadPool, weft as weftPackage, weftMissing, withExecutor, withPeer } from './pool/common.mjs';
 import { ECHO, LIBRARIES } from './pool/peers.mjs';
 
 const TASKS = scaled(2_000, 50);
@@ -106,39 +106,26 @@ heading(
 
 const notBuilt = weftMissing('ThreadPoolExecutor', 'SharedArray');
 const rows = [
-  { name: 'weft ThreadPoolExecutor', mode: 'copy', measure: runWeftCopy, reason: notBuilt, weft: true },
-  { name: 'weft ThreadPoolExecutor, one SharedArray', mode: 'shared', measure: runWeftSharedArray, reason: notBuilt, weft: true },
-  { name: 'weft ThreadPoolExecutor, one SAB-backed array', mode: 'shared', measure: runWeftSab, reason: notBuilt, weft: true },
+  { name: 'weft ThreadPoolExecutor: copy', mode: 'copy', measure: runWeftCopy, reason: notBuilt, weft: true },
+  { name: 'weft ThreadPoolExecutor: shared, one SharedArray', mode: 'shared', measure: runWeftSharedArray, reason: notBuilt, weft: true },
+  { name: 'weft ThreadPoolExecutor: shared, one SAB-backed array', mode: 'shared', measure: runWeftSab, reason: notBuilt, weft: true },
 ];
 for (const peer of [...LIBRARIES, ECHO]) {
-  for (const [mode, run] of Object.entries(MODES)) rows.push({ name: peer.name, mode, measure: () => withPeer(peer, run) });
+  for (const [mode, run] of Object.entries(MODES)) rows.push({ name: `${peer.name}: ${mode}`, mode, measure: () => withPeer(peer, run) });
 }
 
 await inRounds(rows, ROUNDS);
 
-const measured = (row) => row.reason === undefined && row.runs.length > 0;
 for (const row of rows) row.rate = median(row.runs);
-const weftCopy = rows[0];
-const weftShared = rows[1];
-const versus = (weftRow, row) => (measured(weftRow) && measured(row) ? weftRow.rate / row.rate : NaN);
+const [weftCopy, weftShared] = rows;
 
-table(
-  ['peer', 'mode', 'runs', 'MB/s (median)', 'min', 'max', 'µs per task', 'weft (same mode) vs peer'],
-  rows.map((row) =>
-    row.reason !== undefined
-      ? [row.name, row.mode, String(row.runs.length), row.reason, '', '', '', '']
-      : [
-          row.name,
-          row.mode,
-          String(row.runs.length),
-          number(row.rate),
-          number(Math.min(...row.runs)),
-          number(Math.max(...row.runs)),
-          number(BYTES / row.rate),
-          row.weft ? '' : ratio(versus(row.mode === 'copy' ? weftCopy : weftShared, row)),
-        ],
-  ),
-);
+peerTable(['MB/s (median)', 'min', 'max', 'µs per task', 'weft (same mode) vs peer'], rows, (row) => [
+  number(row.rate),
+  number(Math.min(...row.runs)),
+  number(Math.max(...row.runs)),
+  number(BYTES / row.rate),
+  row.weft ? '' : ratio(quotient(row.mode === 'copy' ? weftCopy : weftShared, row, 'rate')),
+]);
 console.log('weft vs peer: weft copy against the peer copying, weft SharedArray against the peer transferring or sharing. No target.');
 if (rows.some((row) => row.reason?.startsWith('failed'))) process.exitCode = 1;
 process.exit();

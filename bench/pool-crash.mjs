@@ -6,8 +6,8 @@
  * information) and the four libraries. See bench/README.md.
  */
 
-import { heading, median, number, table } from './lib/report.mjs';
-import { inc, inRounds, threadPool, unitTarget, warm, warmWeft, weft as weftPackage, weftMissing, within } from './pool/common.mjs';
+import { heading, median, number } from './lib/report.mjs';
+import { inc, inRounds, peerTable, threadPool, unitTarget, warm, warmWeft, weft as weftPackage, weftMissing, within } from './pool/common.mjs';
 import { LIBRARIES, WORKERS } from './pool/peers.mjs';
 
 // A promise that has not settled after this long is reported as hanging.
@@ -93,24 +93,17 @@ function verdict(peer) {
   return [...outcomes].join(' / ');
 }
 
-table(
-  ['peer', 'runs', 'the crashed task', 'ms to reject (median)', 'max', 'next task', 'error it rejected with'],
-  peers.map((peer) => {
-    if (peer.reason !== undefined) return [peer.name, String(peer.runs.length), peer.reason, '', '', '', ''];
-    const rejected = peer.runs.filter((run) => run.outcome === 'rejected');
-    peer.ms = median(rejected.map((run) => run.ms));
-    const nexts = [...new Set(peer.runs.map((run) => run.next))].join(' / ');
-    return [
-      peer.name,
-      String(peer.runs.length),
-      verdict(peer),
-      rejected.length > 0 ? number(peer.ms) : '—',
-      rejected.length > 0 ? number(Math.max(...rejected.map((run) => run.ms))) : '—',
-      nexts,
-      (rejected[0]?.message ?? '').split('\n')[0].slice(0, 90),
-    ];
-  }),
-);
+peerTable(['the crashed task', 'ms to reject (median)', 'max', 'next task', 'error it rejected with'], peers, (peer) => {
+  const rejected = peer.runs.filter((run) => run.outcome === 'rejected');
+  peer.ms = median(rejected.map((run) => run.ms));
+  return [
+    verdict(peer),
+    rejected.length > 0 ? number(peer.ms) : '—',
+    rejected.length > 0 ? number(Math.max(...rejected.map((run) => run.ms))) : '—',
+    [...new Set(peer.runs.map((run) => run.next))].join(' / '),
+    (rejected[0]?.message ?? '').split('\n')[0].slice(0, 90),
+  ];
+});
 if (weft.reason === undefined && verdict(weft) !== 'rejected') {
   console.log(`target weft rejects a crashed task <= ${LIMIT_MS} ms: ${verdict(weft)} NOT MET`);
 } else {

@@ -6,8 +6,8 @@
  */
 
 import { moduleTask } from 'weft';
-import { heading, median, number, table } from './lib/report.mjs';
-import { inRounds, threadPool, unitTarget, weftMissing, withExecutor, withPeer } from './pool/common.mjs';
+import { heading, median, number } from './lib/report.mjs';
+import { inRounds, measured, peerTable, threadPool, unitTarget, weftMissing, withExecutor, withPeer } from './pool/common.mjs';
 import { ECHO, LIBRARIES } from './pool/peers.mjs';
 import { fib } from './pool/tasks.mjs';
 
@@ -76,17 +76,10 @@ for (const pool of pools) {
   pool.ms = median(pool.runs);
 }
 
-table(
-  ['peer', 'runs', 'ms (median)', 'speedup (median)', 'min', 'max'],
-  [
-    [main.name, String(main.runs.length), number(median(main.runs)), '1.00', '', ''],
-    ...pools.map((pool) =>
-      pool.reason !== undefined
-        ? [pool.name, String(pool.runs.length), pool.reason, '', '', '']
-        : [pool.name, String(pool.runs.length), number(pool.ms), pool.speedup.toFixed(2), pool.min.toFixed(2), pool.max.toFixed(2)],
-    ),
-  ],
+main.ms = median(main.runs);
+peerTable(['ms (median)', 'speedup (median)', 'min', 'max'], [main, ...pools], (pool) =>
+  pool === main ? [number(main.ms), '1.00', '', ''] : [number(pool.ms), pool.speedup.toFixed(2), pool.min.toFixed(2), pool.max.toFixed(2)],
 );
-unitTarget('weft speedup over the main thread on 2 cores', weft.reason === undefined ? weft.speedup : NaN, '>=', 1.85, 'x');
+unitTarget('weft speedup over the main thread on 2 cores', measured(weft) ? weft.speedup : NaN, '>=', 1.85, 'x');
 if (pools.some((pool) => pool.reason?.startsWith('failed'))) process.exitCode = 1;
 process.exit();

@@ -7,8 +7,8 @@
  */
 
 import { MessageChannel, Worker } from 'node:worker_threads';
-import { heading, median, number, ratio, table, target } from './lib/report.mjs';
-import { inc, inRounds, percentile, scaled, threadPool, weftMissing, withExecutor, withPeer } from './pool/common.mjs';
+import { heading, median, number, ratio, target } from './lib/report.mjs';
+import { best as bestOf, inc, inRounds, peerTable, percentile, quotient, scaled, threadPool, weftMissing, withExecutor, withPeer } from './pool/common.mjs';
 import { ECHO, LIBRARIES } from './pool/peers.mjs';
 
 const TRIPS = scaled(5_000, 100);
@@ -78,30 +78,20 @@ const peers = [weft, ...libraries, echo, port];
 
 await inRounds(peers, ROUNDS);
 
-const measured = (peer) => peer.reason === undefined && peer.runs.length > 0;
 for (const peer of peers) {
   peer.p50 = median(peer.runs.map((run) => run.p50));
   peer.p99 = median(peer.runs.map((run) => run.p99));
 }
-const best = libraries.filter(measured).reduce((a, b) => (a === undefined || b.p50 < a.p50 ? b : a), undefined);
-const versus = (peer) => (measured(weft) && measured(peer) ? weft.p50 / peer.p50 : NaN);
+const best = bestOf(libraries, 'p50');
+const versus = (peer) => quotient(weft, peer, 'p50');
 
-table(
-  ['peer', 'runs', 'p50 µs', 'p99 µs', 'min p50', 'max p50', 'weft p50 / peer p50'],
-  peers.map((peer) =>
-    peer.reason !== undefined
-      ? [peer.name, String(peer.runs.length), peer.reason, '', '', '', '']
-      : [
-          peer.name,
-          String(peer.runs.length),
-          number(peer.p50),
-          number(peer.p99),
-          number(Math.min(...peer.runs.map((run) => run.p50))),
-          number(Math.max(...peer.runs.map((run) => run.p50))),
-          peer === weft ? '' : ratio(versus(peer)),
-        ],
-  ),
-);
+peerTable(['p50 µs', 'p99 µs', 'min p50', 'max p50', 'weft p50 / peer p50'], peers, (peer) => [
+  number(peer.p50),
+  number(peer.p99),
+  number(Math.min(...peer.runs.map((run) => run.p50))),
+  number(Math.max(...peer.runs.map((run) => run.p50))),
+  peer === weft ? '' : ratio(versus(peer)),
+]);
 console.log(`best of the four libraries (lowest p50): ${best?.name ?? 'none measured'}`);
 target('weft p50 round trip vs the best library', best ? versus(best) : NaN, '<=', 0.7);
 console.log(`info: weft p50 vs the bare MessagePort echo: ${ratio(versus(port))}`);

@@ -8,8 +8,8 @@
  */
 
 import { fileURLToPath } from 'node:url';
-import { heading, median, number, ratio, table, target } from './lib/report.mjs';
-import { inRounds, threadPool, weft as weftPackage, weftMissing, withExecutor, withPeer } from './pool/common.mjs';
+import { heading, median, number, ratio, target } from './lib/report.mjs';
+import { inRounds, peerTable, quotient, threadPool, weft as weftPackage, weftMissing, withExecutor, withPeer } from './pool/common.mjs';
 import { LIBRARIES } from './pool/peers.mjs';
 import { sigmoidRows } from './pool/tasks.mjs';
 import { python } from './queue/race.mjs';
@@ -125,27 +125,17 @@ const numpy1 = { name: `${label}, 1 process`, reason: numpyReason, runs: numpyMi
 const numpy2 = { name: `${label}, 2 processes (Pool(2) over shared_memory)`, reason: numpyReason, runs: numpyMissing ? [] : python3.runs.map((run) => run.two) };
 
 const rows = [weft2, weft1, main, piscina, numpy1, numpy2];
-const measured = (row) => row.reason === undefined && row.runs.length > 0;
 for (const row of rows) row.ms = median(row.runs);
 /** How many times faster `a` is than `b` (b's time over a's). */
-const faster = (a, b) => (measured(a) && measured(b) ? b.ms / a.ms : NaN);
+const faster = (a, b) => quotient(b, a, 'ms');
 
-table(
-  ['peer', 'runs', 'ms (median)', 'min', 'max', 'M elements/s', 'weft 2 workers faster by'],
-  rows.map((row) =>
-    row.reason !== undefined
-      ? [row.name, String(row.runs.length), row.reason, '', '', '', '']
-      : [
-          row.name,
-          String(row.runs.length),
-          number(row.ms),
-          number(Math.min(...row.runs)),
-          number(Math.max(...row.runs)),
-          number((ROWS * COLUMNS) / row.ms / 1000),
-          row === weft2 ? '' : ratio(faster(weft2, row)),
-        ],
-  ),
-);
+peerTable(['ms (median)', 'min', 'max', 'M elements/s', 'weft 2 workers faster by'], rows, (row) => [
+  number(row.ms),
+  number(Math.min(...row.runs)),
+  number(Math.max(...row.runs)),
+  number((ROWS * COLUMNS) / row.ms / 1000),
+  row === weft2 ? '' : ratio(faster(weft2, row)),
+]);
 target('weft 2 workers vs 1 worker', faster(weft2, weft1), '>=', 1.8);
 if (numpyReason !== undefined) console.log(`info: no numpy ratios: ${numpyReason}`);
 else {

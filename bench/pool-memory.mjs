@@ -11,8 +11,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { heading, median, number, ratio, table, target } from './lib/report.mjs';
-import { inc, inRounds, scaled, threadPool, warm, warmWeft, weftMissing } from './pool/common.mjs';
+import { heading, median, number, ratio, target } from './lib/report.mjs';
+import { best, inc, inRounds, peerTable, quotient, scaled, threadPool, warm, warmWeft, weftMissing } from './pool/common.mjs';
 import { ECHO, LIBRARIES, PISCINA_PIPELINED } from './pool/peers.mjs';
 
 const N = scaled(200_000, 1_000);
@@ -125,7 +125,6 @@ const peers = Object.entries(PEERS).map(([key, peer]) => ({
 await inRounds(peers, ROUNDS);
 
 const SUM = (N * (N + 1)) / 2;
-const measured = (peer) => peer.reason === undefined && peer.runs.length > 0;
 let wrong = false;
 for (const peer of peers) {
   for (const field of ['baseline', 'queued', 'peak']) peer[field] = median(peer.runs.map((run) => run[field]));
@@ -133,32 +132,21 @@ for (const peer of peers) {
   if (peer.runs.some((run) => run.sum !== SUM)) wrong = peer.wrongSum = true;
 }
 const weft = peers[0];
-const libraries = peers.filter((peer) => peer.key !== 'weft' && peer.key !== 'echo' && measured(peer));
-const lowest = (field) => libraries.reduce((a, b) => (a === undefined || b[field] < a[field] ? b : a), undefined);
-const versus = (peer, field) => (measured(weft) && peer && measured(peer) ? weft[field] / peer[field] : NaN);
+const libraries = peers.filter((peer) => peer.key !== 'weft' && peer.key !== 'echo');
 
-table(
-  ['peer', 'runs', 'pool started MiB', 'after submitting MiB', 'grown by, bytes/task', 'peak MiB', 'weft / peer (after submitting)', 'results'],
-  peers.map((peer) =>
-    peer.reason !== undefined
-      ? [peer.name, String(peer.runs.length), peer.reason, '', '', '', '', '']
-      : [
-          peer.name,
-          String(peer.runs.length),
-          number(peer.baseline / MiB, 0),
-          number(peer.queued / MiB, 0),
-          number(peer.grown / N, 0),
-          number(peer.peak / MiB, 0),
-          peer === weft ? '' : ratio(versus(peer, 'queued')),
-          peer.wrongSum ? 'WRONG' : 'ok',
-        ],
-  ),
-);
-const bestQueued = lowest('queued');
-const bestPeak = lowest('peak');
+peerTable(['pool started MiB', 'after submitting MiB', 'grown by, bytes/task', 'peak MiB', 'weft / peer (after submitting)', 'results'], peers, (peer) => [
+  number(peer.baseline / MiB, 0),
+  number(peer.queued / MiB, 0),
+  number(peer.grown / N, 0),
+  number(peer.peak / MiB, 0),
+  peer === weft ? '' : ratio(quotient(weft, peer, 'queued')),
+  peer.wrongSum ? 'WRONG' : 'ok',
+]);
+const bestQueued = best(libraries, 'queued');
+const bestPeak = best(libraries, 'peak');
 console.log(`lowest among the four libraries: after submitting ${bestQueued?.name ?? '—'}; peak ${bestPeak?.name ?? '—'}`);
-target('weft RSS after submitting vs the lowest library', versus(bestQueued, 'queued'), '<=', 1);
-console.log(`info: weft peak RSS vs the lowest library peak: ${ratio(versus(bestPeak, 'peak'))}`);
+target('weft RSS after submitting vs the lowest library', quotient(weft, bestQueued, 'queued'), '<=', 1);
+console.log(`info: weft peak RSS vs the lowest library peak: ${ratio(quotient(weft, bestPeak, 'peak'))}`);
 if (wrong) {
   console.log('ERROR: a peer returned wrong results');
   process.exitCode = 1;

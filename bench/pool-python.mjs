@@ -9,8 +9,8 @@
 
 import { fileURLToPath } from 'node:url';
 import { moduleTask } from 'weft';
-import { heading, median, number, ratio, table, target } from './lib/report.mjs';
-import { inc, inRounds, scaled, weft as weftPackage, weftMissing, withExecutor } from './pool/common.mjs';
+import { heading, median, number, ratio, target } from './lib/report.mjs';
+import { inc, inRounds, peerTable, quotient, scaled, weft as weftPackage, weftMissing, withExecutor } from './pool/common.mjs';
 import { WORKERS } from './pool/peers.mjs';
 import { python } from './queue/race.mjs';
 
@@ -94,31 +94,18 @@ const pairs = [
 await inRounds(pairs.flatMap((pair) => [pair.weft, pair.cpython]), ROUNDS);
 
 let wrong = false;
-const rows = [];
 for (const pair of pairs) {
   for (const side of [pair.weft, pair.cpython]) {
     side.seconds = median(side.runs.map((run) => run.seconds));
+    side.n = pair.n;
     if (side.runs.some((run) => run.sum !== run.expected)) wrong = side.wrong = true;
   }
-  const measured = (side) => side.reason === undefined && side.runs.length > 0;
-  pair.ratio = measured(pair.weft) && measured(pair.cpython) ? pair.cpython.seconds / pair.weft.seconds : NaN;
-  for (const side of [pair.weft, pair.cpython]) {
-    rows.push(
-      side.reason !== undefined
-        ? [side.name, number(pair.n, 0), String(side.runs.length), side.reason, '', '', '']
-        : [
-            side.name,
-            number(pair.n, 0),
-            String(side.runs.length),
-            number(side.seconds * 1000),
-            number(pair.n / side.seconds),
-            side === pair.weft ? ratio(pair.ratio) : '',
-            side.wrong ? 'WRONG' : 'ok',
-          ],
-    );
-  }
+  pair.ratio = quotient(pair.cpython, pair.weft, 'seconds');
 }
-table(['peer', 'tasks', 'runs', 'ms (median)', 'tasks/s', 'weft vs CPython', 'results'], rows);
+peerTable(['ms (median)', 'tasks', 'tasks/s', 'weft vs CPython', 'results'], pairs.flatMap((pair) => [pair.weft, pair.cpython]), (side) => {
+  const pair = pairs.find((p) => p.weft === side);
+  return [number(side.seconds * 1000), number(side.n, 0), number(side.n / side.seconds), pair ? ratio(pair.ratio) : '', side.wrong ? 'WRONG' : 'ok'];
+});
 
 const [submitTrivial, submitFib, mapTrivial, mapFib] = pairs;
 target('weft ProcessPoolExecutor submit-and-gather vs CPython, trivial', submitTrivial.ratio, '>=', 3);

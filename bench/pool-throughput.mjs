@@ -5,8 +5,8 @@
  * poolifier and a hand-written postMessage pool. See bench/README.md.
  */
 
-import { heading, median, number, ratio, table, target } from './lib/report.mjs';
-import { inc, inRounds, scaled, threadPool, weftMissing, withExecutor, withPeer } from './pool/common.mjs';
+import { heading, median, number, ratio, target } from './lib/report.mjs';
+import { best as bestOf, inc, inRounds, peerTable, quotient, scaled, threadPool, weftMissing, withExecutor, withPeer } from './pool/common.mjs';
 import { ECHO, LIBRARIES, PISCINA_PIPELINED } from './pool/peers.mjs';
 
 const N = scaled(200_000, 1_000);
@@ -81,28 +81,18 @@ for (const peer of peers) {
   peer.wrongSum = peer.runs.find((run) => run.sum !== SUM(N))?.sum;
   if (peer.wrongSum !== undefined) wrong = true;
 }
-const measured = (peer) => peer.reason === undefined && peer.runs.length > 0;
-const best = libraries.filter(measured).reduce((a, b) => (a === undefined || b.rate > a.rate ? b : a), undefined);
-const versusWeft = (peer) => (measured(weft) && measured(peer) ? weft.rate / peer.rate : NaN);
+const best = bestOf(libraries, 'rate', 'highest');
+const versusWeft = (peer) => quotient(weft, peer, 'rate');
 
-table(
-  ['peer', 'runs', 'tasks/s (median)', 'min', 'max', 'µs/task', 'submit loop ms', 'weft vs peer', 'sum'],
-  peers.map((peer) =>
-    peer.reason !== undefined
-      ? [peer.name, String(peer.runs.length), peer.reason, '', '', '', '', '', '']
-      : [
-          peer.name,
-          String(peer.runs.length),
-          number(peer.rate),
-          number(Math.min(...peer.runs.map((run) => run.rate))),
-          number(Math.max(...peer.runs.map((run) => run.rate))),
-          number(1e6 / peer.rate),
-          number(median(peer.runs.map((run) => run.submitMs)), 0),
-          peer === weft || peer === weftMap ? '' : ratio(versusWeft(peer)),
-          peer.wrongSum === undefined ? 'ok' : `WRONG ${peer.wrongSum}`,
-        ],
-  ),
-);
+peerTable(['tasks/s (median)', 'min', 'max', 'µs/task', 'submit loop ms', 'weft vs peer', 'sum'], peers, (peer) => [
+  number(peer.rate),
+  number(Math.min(...peer.runs.map((run) => run.rate))),
+  number(Math.max(...peer.runs.map((run) => run.rate))),
+  number(1e6 / peer.rate),
+  peer === weftMap ? '—' : number(median(peer.runs.map((run) => run.submitMs)), 0),
+  peer === weft || peer === weftMap ? '' : ratio(versusWeft(peer)),
+  peer.wrongSum === undefined ? 'ok' : `WRONG ${peer.wrongSum}`,
+]);
 console.log(`best of the four libraries: ${best?.name ?? 'none measured'}`);
 target('weft submit tasks/s vs the best library', best ? versusWeft(best) : NaN, '>=', 3);
 target('weft submit tasks/s vs the hand-written postMessage pool', versusWeft(echo), '>=', 1);

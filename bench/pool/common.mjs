@@ -5,7 +5,7 @@
  * ratios. See bench/README.md.
  */
 
-import { number } from '../lib/report.mjs';
+import { number, table } from '../lib/report.mjs';
 import { WORKERS } from './peers.mjs';
 
 /** The row text of a weft side whose classes are not in the built package yet. */
@@ -119,6 +119,38 @@ export async function within(promise, ms) {
   const result = await Promise.race([settled, bound]);
   clearTimeout(timer);
   return { ...result, ms: performance.now() - started };
+}
+
+/** Whether a peer has figures: it has no reason (not built, failed) and ran at least once. */
+export function measured(peer) {
+  return peer !== undefined && peer.reason === undefined && peer.runs.length > 0;
+}
+
+/** `a[field] / b[field]` when both peers have figures, else NaN. */
+export function quotient(a, b, field) {
+  return measured(a) && measured(b) ? a[field] / b[field] : NaN;
+}
+
+/** The measured peer with the lowest `peer[field]` (`'highest'` for the highest); undefined if none was measured. */
+export function best(peers, field, which = 'lowest') {
+  const better = which === 'lowest' ? (a, b) => b[field] < a[field] : (a, b) => b[field] > a[field];
+  return peers.filter(measured).reduce((a, b) => (a === undefined || better(a, b) ? b : a), undefined);
+}
+
+/**
+ * Prints a scenario's table: per peer its name, its number of runs, then
+ * `cells(peer)` under `columns`; a peer with a reason (`weft: not built
+ * yet`, `failed: …`) shows the reason instead of figures.
+ */
+export function peerTable(columns, peers, cells) {
+  table(
+    ['peer', 'runs', ...columns],
+    peers.map((peer) =>
+      peer.reason !== undefined
+        ? [peer.name, String(peer.runs.length), peer.reason, ...columns.slice(1).map(() => '')]
+        : [peer.name, String(peer.runs.length), ...cells(peer)],
+    ),
+  );
 }
 
 /** The `p`-th percentile (0..100) of `values`, nearest rank. */

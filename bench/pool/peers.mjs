@@ -30,32 +30,26 @@ function version(name) {
 }
 
 /**
- * piscina: fixed at two threads that never idle out (its default
- * `idleTimeout` stops idle threads at once, which its README warns costs
- * throughput), Atomics-based wake-ups (its default).
+ * piscina and tinypool (a piscina fork) share one API: fixed at two threads
+ * that never idle out (their default `idleTimeout` stops idle threads at
+ * once, which piscina's README warns costs throughput), Atomics-based
+ * wake-ups (their default), the task's export chosen with `name`.
  */
-const piscina = {
-  name: `piscina ${version('piscina')}`,
-  async start(options = {}) {
-    const pool = new Piscina({ filename: TASKS.href, minThreads: WORKERS, maxThreads: WORKERS, idleTimeout: Infinity, ...options });
-    return {
-      run: (task, arg, transferList) => pool.run(arg, { name: task, transferList }),
-      close: () => pool.destroy(),
-    };
-  },
-};
+function piscinaLike(Pool, name) {
+  return {
+    name: `${name} ${version(name)}`,
+    async start(options = {}) {
+      const pool = new Pool({ filename: TASKS.href, minThreads: WORKERS, maxThreads: WORKERS, idleTimeout: Infinity, ...options });
+      return {
+        run: (task, arg, transferList) => pool.run(arg, { name: task, transferList }),
+        close: () => pool.destroy(),
+      };
+    },
+  };
+}
 
-/** tinypool (a piscina fork): the same settings as piscina. */
-const tinypool = {
-  name: `tinypool ${version('tinypool')}`,
-  async start() {
-    const pool = new Tinypool({ filename: TASKS.href, minThreads: WORKERS, maxThreads: WORKERS, idleTimeout: Infinity });
-    return {
-      run: (task, arg, transferList) => pool.run(arg, { name: task, transferList }),
-      close: () => pool.destroy(),
-    };
-  },
-};
+const piscina = piscinaLike(Piscina, 'piscina');
+const tinypool = piscinaLike(Tinypool, 'tinypool');
 
 /** workerpool: a dedicated worker script (`workerpool.worker({...})`), worker_threads, both workers started up front. */
 const workerpoolPeer = {
