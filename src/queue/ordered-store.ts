@@ -1,7 +1,10 @@
 /**
  * The store under LifoQueue and PriorityQueue: encoded items in a shared
  * arena, and an index of entries kept as a stack (LIFO) or a binary min-heap
- * on (key, sequence) (priority; FIFO among equal keys).
+ * on (key, sequence) (priority; FIFO among equal keys). A key that is not a
+ * number (priority-key.ts) is kept encoded in the item's block, after the
+ * item; the entry holds its primary number, and ties between primaries are
+ * decoded and compared in full.
  *
  * ```
  *  header words: the queue layout (layout.ts) — PUT_LOCK is the store's one
@@ -14,8 +17,10 @@
  *   [FREE + k]  free list of blocks of 2^(k+4) bytes (offset + 1; 0 = empty)
  *   [PENDING]   offset + 1 of the block a put has taken and not yet committed (0: none)
  *   [PENDING_LENGTH] its item's length
- *  arena: blocks of 2^(k+4) bytes; a free block's first word links the next
- *  index: entries of 6 float64 — key, seq, offset, length, token, buffers
+ *  arena: blocks of 2^(k+4) bytes (an item, then its encoded key if any); a
+ *         free block's first word links the next
+ *  index: entries of 6 float64 — key (or primary), seq, offset, length, token,
+ *         buffers + keyLength * KEY_UNIT (keyLength 0: the key is the first field)
  * ```
  *
  * Everything is read and written under the one lock; waits for an item or
@@ -44,6 +49,7 @@ import {
   SHUTDOWN, UNFINISHED, WAKE,
 } from './layout.js';
 import type { GetRefusal, PutRefusal, RawItem } from './ring.js';
+import { compareKeys, primaryOf, readKey, type PriorityKey, type StoredKey } from './priority-key.js';
 
 export const ORDER = HEADER_WORDS;
 export const TOP = HEADER_WORDS + 1;
@@ -57,6 +63,8 @@ export const ORDERED_WORDS = PENDING_LENGTH + 1;
 export const LIFO = 1;
 export const PRIORITY = 2;
 const FIELDS = 6;
+/** The last field holds the item's buffer count plus its encoded key's length in these units. */
+const KEY_UNIT = 2 ** 24;
 export const MAX_ENTRIES = 1 << 22;
 export const ENTRY_BYTES = FIELDS * 8;
 export const INITIAL_ENTRIES = 64;
@@ -161,7 +169,23 @@ export class OrderedStore {
     const e = this.#entries;
     const ka = e[a * FIELDS]!;
     const kb = e[b * FIELDS]!;
-    return ka < kb || (ka === kb && e[a * FIELDS + 1]! < e[b * FIELDS + 1]!);
+    if (ka !== kb) return ka < kb;
+    if (e[a * FIELDS + 5]! < KEY_UNIT && e[b * FIELDS + 5]! < KEY_UNIT) return e[a * FIELDS + 1]! < e[b * FIELDS + 1]!;
+    return this.#lessByKey(a, b);
+  }
+
+  /** {@link #less} for entries whose primaries tie and one of which has an encoded key. */
+  #lessByKey(a: number, b: number): boolean {
+    const order = compareKeys(this.#keyAt(a), this.#keyAt(b));
+    return order !== 0 ? order < 0 : this.#entries[a * FIELDS + 1]! < this.#entries[b * FIELDS + 1]!;
+  }
+
+  /** The key of the entry in `slot`, decoded if it is not a number. */
+  #keyAt(slot: number): PriorityKey {
+    const e = this.#entries;
+    const keyLength = Math.floor(e[slot * FIELDS + 5]! / KEY_UNIT);
+    if (keyLength === 0) return e[slot * FIELDS]!;
+    return readKey(this.#bytes, e[slot * FIELDS + 2]! + e[slot * FIELDS + 3]!, keyLength);
   }
 
   /** Swaps two entries. Unrolled, so straight-line: a dying holder leaves whole entries (see side-lock.ts). */
@@ -174,7 +198,7 @@ export class OrderedStore {
     e[j] = f0; e[j + 1] = f1; e[j + 2] = f2; e[j + 3] = f3; e[j + 4] = f4; e[j + 5] = f5;
   }
 
-  #push(key: number, offset: number, length: number, token: number, buffers: number): boolean {
+  #push(key: number, offset: number, length: number, token: number, buffers: number, keyLength: number): boolean {
     const words = this.#words;
     const n = Atomics.load(words, COUNT);
     if (n >= words[ENTRIES]!) {
@@ -191,7 +215,7 @@ export class OrderedStore {
     e[at + 2] = offset;
     e[at + 3] = length;
     e[at + 4] = token;
-    e[at + 5] = buffers;
+    e[at + 5] = buffers + keyLength * KEY_UNIT;
     if (words[ORDER] === PRIORITY) this.#siftUp(n);
     return true;
   }
@@ -237,7 +261,7 @@ export class OrderedStore {
     const words = this.#words;
     const e = this.#entries;
     const offset = e[slot * FIELDS + 2]!;
-    const k = sizeClass(e[slot * FIELDS + 3]!);
+    const k = sizeClass(e[slot * FIELDS + 3]! + Math.floor(e[slot * FIELDS + 5]! / KEY_UNIT));
     const links = this.#links;
     if (done) {
       // A failed CAS changed nothing, so only a successful one leads on to the rest.
@@ -283,19 +307,23 @@ export class OrderedStore {
   }
 
   /** Non-blocking attempt; 'wait' when it must wait (lock taken, full, or no room). */
-  #attempt(item: Uint8Array, length: number, token: number, buffers: number, key: number): PutRefusal | 'wait' | 'room' | undefined {
+  #attempt(item: Uint8Array, length: number, token: number, buffers: number, key: StoredKey): PutRefusal | 'wait' | 'room' | undefined {
     const words = this.#words;
     if (Atomics.load(words, SHUTDOWN) !== OPEN) return 'shutdown';
     this.#refresh();
     const maxsize = words[MAXSIZE]!;
     if (maxsize > 0 && Atomics.load(words, COUNT) >= maxsize) return 'wait';
-    const offset = this.#allocate(length);
+    const numeric = typeof key === 'number';
+    const keyLength = numeric ? 0 : key.length;
+    const offset = this.#allocate(length + keyLength);
     if (offset < 0) return 'room';
-    if (!this.#push(key, offset, length, token, buffers)) {
+    // The bytes first: the heap's comparisons may read the key.
+    this.#bytes.set(item.subarray(0, length), offset);
+    if (!numeric) this.#bytes.set(key, offset + length);
+    if (!this.#push(numeric ? key : primaryOf(key), offset, length, token, buffers, keyLength)) {
       this.#unpend();
       return 'room';
     }
-    this.#bytes.set(item.subarray(0, length), offset);
     storeSteps.hook?.('put');
     // The commit: straight-line (see side-lock.ts).
     Atomics.add(words, UNFINISHED, 1);
@@ -306,7 +334,7 @@ export class OrderedStore {
     return undefined;
   }
 
-  *put(item: Uint8Array, length: number, token: number, buffers: number, block: boolean, deadline: number, key = 0): Procedure<PutRefusal | undefined> {
+  *put(item: Uint8Array, length: number, token: number, buffers: number, block: boolean, deadline: number, key: StoredKey = 0): Procedure<PutRefusal | undefined> {
     const words = this.#words;
     for (;;) {
       const seen = Atomics.load(words, WAKE);
@@ -335,7 +363,7 @@ export class OrderedStore {
     // `use` first: if it throws, restore the order and leave the item in place.
     let result: R;
     try {
-      result = use({ bytes: this.#bytes, offset, length, token: e[at + 4]!, buffers: e[at + 5]! });
+      result = use({ bytes: this.#bytes, offset, length, token: e[at + 4]!, buffers: e[at + 5]! % KEY_UNIT });
     } catch (error) {
       if (words[ORDER] === PRIORITY) this.#siftUp(slot);
       throw error;
@@ -376,7 +404,7 @@ export class OrderedStore {
   }
 
   /** The put fast path: delivers at once if the lock is free and there is room; otherwise 'wait'. */
-  tryPut(item: Uint8Array, length: number, token: number, buffers: number, key = 0): PutRefusal | 'wait' | undefined {
+  tryPut(item: Uint8Array, length: number, token: number, buffers: number, key: StoredKey = 0): PutRefusal | 'wait' | undefined {
     const words = this.#words;
     if (Atomics.load(words, SHUTDOWN) !== OPEN) return 'shutdown';
     if (!tryLockSide(words, PUT_LOCK, this.#self)) return 'wait';

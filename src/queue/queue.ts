@@ -12,6 +12,7 @@ import { FrameRing, type GetRefusal, type PutRefusal, type RawItem } from './rin
 import { ENTRIES, ENTRY_BYTES, INITIAL_ENTRIES, LIFO, MAX_ENTRIES, ORDER, ORDERED_WORDS, OrderedStore, PRIORITY } from './ordered-store.js';
 import { functionSource, type FunctionSource } from '../run/inline.js';
 import { compileFunction } from '../run/compile.js';
+import { storedKey, type PriorityKey, type StoredKey } from './priority-key.js';
 import { decodeRaw, encodeForRing, release, releaseWriter, reviveEnvelope, withdraw, type EncodedItem } from './item-codec.js';
 
 /** Options of {@link Queue}. */
@@ -104,7 +105,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   readonly #memory: Memory;
   readonly #state: QueueState;
   readonly #ring: FrameRing | OrderedStore;
-  readonly #key: ((item: T) => number) | undefined;
+  readonly #key: ((item: T) => PriorityKey) | undefined;
 
   /**
    * @throws RangeError for a negative or non-integer `maxsize`, `maxBytes` or `ringBytes`.
@@ -120,20 +121,14 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
       ? new FrameRing(words, data, this.#memory.waiter)
       : new OrderedStore(words, data, index, this.#memory.waiter);
     const key = this.#state.key;
-    this.#key = key === undefined ? undefined : (compileFunction(key) as (item: T) => number);
+    this.#key = key === undefined ? undefined : (compileFunction(key) as (item: T) => PriorityKey);
   }
 
-  /** The priority of `item` (PriorityQueue); 0 otherwise. */
-  #keyOf(item: T, what: string): number {
+  /** The priority of `item` (PriorityQueue), ready for the store; 0 otherwise. */
+  #keyOf(item: T, what: string): StoredKey {
     if (this.#words[ORDER] !== PRIORITY) return 0;
     const key = this.#key === undefined ? defaultKey(item) : this.#key(item);
-    if (typeof key !== 'number' || Number.isNaN(key)) {
-      throw new TypeError(
-        `${what}: the item's priority must be a number, got ${key === undefined ? 'undefined' : typeof key}` +
-          (this.#key === undefined ? ' (give PriorityQueue a key function, or put numbers or [priority, data] pairs)' : ' from the key function'),
-      );
-    }
-    return key;
+    return storedKey(key, what, this.#key === undefined ? ' (give PriorityQueue a key function, or put priorities or [priority, data] pairs)' : ' from the key function');
   }
 
   get #words(): Int32Array {

@@ -31,6 +31,7 @@ import { expired, FOREVER } from '../memory/deadline.js';
 import type { Procedure } from '../memory/steps.js';
 import type { Waiter } from '../memory/waiter.js';
 import { QueueEvents } from './events.js';
+import type { StoredKey } from './priority-key.js';
 import { heldBy, lockSide, SELF, takeOverIfDead, tryLockSide, unlockSide } from './side-lock.js';
 import {
   ABORT, COUNT, COUNT_WAITERS, DRAINING, FIRST, FRAME_HEADER, frameSize, GET_LOCK, GET_STREAM, HEAD, HEAD_WAITERS, LAST,
@@ -272,7 +273,7 @@ export class FrameRing {
    * nothing needs waiting for (putLock free, a free slot, room in the ring).
    * `undefined` when delivered; `'wait'` when the caller must run {@link put}.
    */
-  tryPut(item: Uint8Array, length: number, token: number, buffers: number, _key?: number): PutRefusal | 'wait' | undefined {
+  tryPut(item: Uint8Array, length: number, token: number, buffers: number, _key?: StoredKey): PutRefusal | 'wait' | undefined {
     const words = this.#words;
     if (Atomics.load(words, SHUTDOWN) !== OPEN) return 'shutdown';
     if (!tryLockSide(words, PUT_LOCK, this.#self)) return 'wait';
@@ -312,7 +313,7 @@ export class FrameRing {
    * Puts one encoded item. Returns `undefined` when it was delivered (or,
    * for a streamed item, fully written), otherwise why not.
    */
-  *put(item: Uint8Array, length: number, token: number, buffers: number, block: boolean, deadline: number, _key?: number): Procedure<PutRefusal | undefined> {
+  *put(item: Uint8Array, length: number, token: number, buffers: number, block: boolean, deadline: number, _key?: StoredKey): Procedure<PutRefusal | undefined> {
     const outcome = yield* this.#put(item, length, token, buffers, block, deadline);
     yield* this.#drainIfShut();
     return outcome;

@@ -22,14 +22,65 @@ test('PriorityQueue: lowest first, FIFO among equal priorities', async () => {
   assert.deepEqual(out, expected);
 });
 
-test('PriorityQueue without a key takes numbers and [priority, data] pairs; anything else is a TypeError', async () => {
+test('PriorityQueue without a key takes priorities and [priority, data] pairs; anything else is a TypeError', async () => {
   const q = new PriorityQueue<unknown>();
   await q.put([3, 'c']);
   await q.put(1);
   await q.put([2, 'b']);
   assert.deepEqual([await q.get(), await q.get(), await q.get()], [1, [2, 'b'], [3, 'c']]);
-  await assert.rejects(q.put('text'), /priority must be a number/);
+  await assert.rejects(q.put({ text: 'x' }), /priority must be a number, bigint, string or an array of those, got object/);
+  await assert.rejects(q.put(NaN), /got NaN/);
+  await assert.rejects(q.put([[1, null], 'data']), /got an array holding null/);
   assert.equal(q.qsize(), 0);
+});
+
+/** Puts `keys` (as `{ key, seq }` items keyed by `key`) and returns the order they come out in, as seqs. */
+function drainOrder(keys: unknown[]): number[] {
+  const q = new PriorityQueue<{ key: any; seq: number }>({ key: (item) => item.key });
+  keys.forEach((key, seq) => q.putSync({ key, seq }));
+  return keys.map(() => q.getSync({ blocking: false }).seq);
+}
+
+test('PriorityQueue: string priorities come out in code point order, as Python orders str', () => {
+  // JavaScript's < puts '\u{10000}' (a surrogate pair) before '\uffff'; Python's code points do not.
+  const keys = ['b', 'a', '\u{10000}', '\uffff', '', 'ab', 'a'];
+  assert.deepEqual(drainOrder(keys), [4, 1, 6, 5, 0, 3, 2]);
+});
+
+test('PriorityQueue: array priorities compare element by element, then by length, as Python compares tuples; FIFO among equal ones', () => {
+  const keys = [[2, 'a'], [1, 'z'], [1, 'b', 0], [1, 'b'], [1, 'z'], [[0, 1], 'x'], [1]];
+  // [1] < [1, 'b'] < [1, 'b', 0] < [1, 'z'] (first put) < [1, 'z'] < [2, 'a'] < [[0, 1], 'x'] (an array after numbers)
+  assert.deepEqual(drainOrder(keys), [6, 3, 2, 1, 4, 0, 5]);
+});
+
+test('PriorityQueue: numbers and bigints compare exactly with each other; kinds Python cannot compare order numbers, strings, arrays', () => {
+  const keys = [10n ** 30n, 1.5, 2n, -(10n ** 30n), 'a', [0], Infinity, 2, -Infinity, 1n];
+  assert.deepEqual(drainOrder(keys), [8, 3, 9, 1, 2, 7, 0, 6, 4, 5]);
+});
+
+test('PriorityQueue: thousands of mixed priorities come out as a reference sort says, FIFO among equal ones', () => {
+  let x = 12345;
+  const random = (n: number) => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) % n);
+  const key = (depth: number): unknown => {
+    const r = random(10);
+    if (r < 4) return random(5);
+    if (r < 5) return BigInt(random(5)) * 10n ** 20n;
+    if (r < 7) return ['a', 'b', 'ab', ''][random(4)];
+    return depth > 2 ? 0 : Array.from({ length: random(3) }, () => key(depth + 1));
+  };
+  const keys = Array.from({ length: 3000 }, () => key(0));
+  const rank = (k: unknown) => (typeof k === 'number' || typeof k === 'bigint' ? 0 : typeof k === 'string' ? 1 : 2);
+  const compare = (a: any, b: any): number => {
+    if (rank(a) !== rank(b)) return rank(a) - rank(b);
+    if (rank(a) < 2) return a < b ? -1 : a > b ? 1 : 0;
+    for (let i = 0; i < a.length && i < b.length; i++) {
+      const c = compare(a[i], b[i]);
+      if (c !== 0) return c;
+    }
+    return a.length - b.length;
+  };
+  const expected = keys.map((_, seq) => seq).sort((a, b) => compare(keys[a], keys[b]) || a - b);
+  assert.deepEqual(drainOrder(keys), expected);
 });
 
 test('a key function that captures is refused when the queue is made', () => {
