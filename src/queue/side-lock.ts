@@ -26,6 +26,10 @@
  * change and its last, which a dying thread has therefore done all of or
  * none of. Everything before a commit (copying bytes past the ring's tail,
  * decoding an item still in the ring) is invisible until the commit.
+ *
+ * Owners are threadIds, which name a thread only within one process: a
+ * queue shared between processes would need a name that includes the
+ * process, and a liveness check for processes.
  */
 
 import { threadId } from 'node:worker_threads';
