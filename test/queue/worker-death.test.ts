@@ -132,17 +132,24 @@ async function writerParkedMidStream(words: Int32Array): Promise<void> {
   assert.equal(words[COUNT], 1, 'a streamed item counts from its first frame');
 }
 
-/** After a writer died mid-stream: `recoverer` takes putLock over; the half-written item never arrives; the queue goes on. */
-async function checkWriterRecovery(queue: Queue<unknown>, recoverer: 'put' | 'get'): Promise<void> {
+/**
+ * After a writer died mid-stream: `recoverer` takes putLock over — a put
+ * that was already `parked` on it, if given — the half-written item never
+ * arrives, and the queue goes on.
+ */
+async function checkWriterRecovery(queue: Queue<unknown>, recoverer: 'put' | 'get', parked?: Promise<void>): Promise<void> {
   const { words } = queue[describeShareable]();
-  if (recoverer === 'get') {
+  if (parked !== undefined) {
+    // It sleeps on the lock word at most CHECK_MS at a time, then looks at the holder again.
+    await until(() => words[PUT_STREAM] === 0, 'the parked put to take the lock over and write the ABORT frame', 5000);
+  } else if (recoverer === 'get') {
     // The reader takes the item, finds no more frames and the writer dead: it writes the ABORT frame the writer owed, and drops the item.
     await assert.rejects(queue.get({ timeout: 300 }), QueueEmptyError);
     assert.equal(words[PUT_LOCK], 0, 'the reader released the dead writer’s putLock');
   }
   // A put takes the dead writer's putLock over (if the get did not) before it first waits: then it
   // waits for room, until a get drops the aborted item.
-  const putting = queue.put('after', { timeout: 5000 });
+  const putting = parked ?? queue.put('after', { timeout: 5000 });
   assert.equal(words[PUT_STREAM], 0, 'the ABORT frame is written');
   assert.equal(await queue.get({ timeout: 5000 }), 'after', 'the half-written item is never delivered; the next one is');
   await putting;
@@ -152,16 +159,19 @@ async function checkWriterRecovery(queue: Queue<unknown>, recoverer: 'put' | 'ge
 }
 
 for (const recoverer of ['put', 'get'] as const) {
-  test(`a writer terminated mid-stream, holding putLock: the next ${recoverer} takes the lock over and ends the item with ABORT`, { timeout: 30_000 }, async () => {
+  test(`a writer terminated mid-stream, holding putLock: ${recoverer === 'put' ? 'a put parked on the lock' : 'the next get'} takes it over and ends the item with ABORT`, { timeout: 30_000 }, async () => {
     const queue = smallRing();
     const { words } = queue[describeShareable]();
     const writer = startParty('put', queue, [BIG]);
     await writerParkedMidStream(words);
     assert.equal(holder(words[PUT_LOCK]!), writer.id, 'putLock names its holder');
+    // The put waits for the lock before the writer dies, without blocking the event loop.
+    const parked = recoverer === 'put' ? queue.put('after', { timeout: 10_000 }) : undefined;
+    if (parked !== undefined) assert.equal(words[PUT_LOCK]! & 1, 1, 'the put is parked on putLock');
     await writer.worker.terminate();
     await within(writer.exited, 10_000, 'the writer to exit');
     assert.equal(isThreadAlive(writer.id), false);
-    await checkWriterRecovery(queue, recoverer);
+    await checkWriterRecovery(queue, recoverer, parked);
   });
 }
 
