@@ -22,6 +22,7 @@ import {
   CHUNK, DEFINE, encodeBody, INIT_FAILED, ItemWriter, ON_PORT, portEnvelope, REPORT_START, RETURNED, send, STARTED, STOP, THREW, type Body,
 } from '../pool/transport/wire.js';
 import { loadBuiltins } from './load-builtins.js';
+import { isThenable, runChunk } from '../pool/worker-side.js';
 import type { TargetDescription } from '../run/task.js';
 
 type AnyFunction = (...args: any[]) => any;
@@ -82,9 +83,6 @@ function replyError(seq: number, micros: number, error: unknown): void {
   reply(THREW, seq, micros, encodeBody(sendError(error), 'error', writer, largest));
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
 
 async function revive(envelope: Envelope): Promise<unknown> {
   if (envelope.patches !== undefined && !builtinsLoaded) {
@@ -121,15 +119,6 @@ async function sleep(): Promise<void> {
   }
 }
 
-async function runChunk(fn: AnyFunction, chunk: unknown[][]): Promise<unknown[]> {
-  const results: unknown[] = [];
-  for (const args of chunk) {
-    let result = fn(...args);
-    if (isThenable(result)) result = await result;
-    results.push(result);
-  }
-  return results;
-}
 
 async function serve(): Promise<void> {
   if (start.initializer !== undefined) {

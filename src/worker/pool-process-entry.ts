@@ -15,6 +15,7 @@ import type { TargetDescription } from '../run/task.js';
 import { decodeAsync, encode, type Envelope } from '../share/marshal.js';
 import { CHUNK, DEFINE, INIT_FAILED, REPORT_START, RETURNED, STARTED, STOP, THREW } from '../pool/transport/wire.js';
 import { loadBuiltins } from './load-builtins.js';
+import { isThenable, runChunk } from '../pool/worker-side.js';
 
 type AnyFunction = (...args: any[]) => any;
 
@@ -52,9 +53,6 @@ function reply(kind: number, seq: number, micros: number, body: unknown): void {
   results.push([kind, seq, micros, body]);
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
 
 async function revive(envelope: Envelope): Promise<unknown> {
   if (envelope.patches !== undefined && !builtinsLoaded) {
@@ -80,15 +78,6 @@ async function initialize(start: PoolChildInit): Promise<boolean> {
   }
 }
 
-async function runChunk(fn: AnyFunction, chunk: unknown[][]): Promise<unknown[]> {
-  const out: unknown[] = [];
-  for (const args of chunk) {
-    let result = fn(...args);
-    if (isThenable(result)) result = await result;
-    out.push(result);
-  }
-  return out;
-}
 
 async function run(): Promise<void> {
   running = true;
