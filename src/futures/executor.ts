@@ -7,6 +7,7 @@
 import { TimeoutError } from '../errors.js';
 import { remaining } from '../memory/deadline.js';
 import type { Engine, PoolStats, TaskOptions } from '../pool/engine.js';
+import { CHUNK, ITEMS } from '../pool/transport/wire.js';
 import type { Target } from '../run/task.js';
 import { Future } from './future.js';
 
@@ -154,7 +155,7 @@ export abstract class Executor {
     if (!Number.isInteger(chunksize) || chunksize < 1) throw new RangeError(`${this.#name}.map(): chunksize must be an integer >= 1, got ${String(chunksize)}`);
     const target = this.engine.target(task, `${this.#name}.map() task`);
     const deadline = options.timeout === undefined ? Infinity : performance.now() + options.timeout;
-    return this.#mapResults(target, zip(rest as Input<unknown>[]), options, chunksize, deadline);
+    return this.#mapResults(target, zip(rest as Input<unknown>[]), options, chunksize, deadline, rest.length === 1 ? 'items' : 'lists');
   }
 
   /** @internal `map` over argument lists (Pool's `starmap`). */
@@ -162,12 +163,15 @@ export abstract class Executor {
     const target = this.engine.target(task, `${this.#name}.starmap() task`);
     const chunksize = options.chunksize ?? 1;
     if (!Number.isInteger(chunksize) || chunksize < 1) throw new RangeError(`${this.#name}.starmap(): chunksize must be an integer >= 1, got ${String(chunksize)}`);
-    return this.#mapResults(target, zip([argLists]), options, chunksize, Infinity, true);
+    return this.#mapResults(target, zip([argLists]), options, chunksize, Infinity, 'star');
   }
 
-  /** @internal Runs `task` on each argument list of `chunk` in one worker; the future holds the list of results. */
-  submitChunk(task: Target<AnyFunction>, chunk: unknown[][]): Future<unknown[]> {
-    return this.engine.submit(this.engine.target(task, `${this.#name} task`), chunk, undefined, true);
+  /**
+   * @internal Runs `task` on each element of `chunk` in one worker — an
+   * argument list, or with `items` the one argument; the future holds the list of results.
+   */
+  submitChunk(task: Target<AnyFunction>, chunk: unknown[], items = false): Future<unknown[]> {
+    return this.engine.submit(this.engine.target(task, `${this.#name} task`), chunk, undefined, items ? CHUNK | ITEMS : CHUNK);
   }
 
   /** @internal Ends every worker now; unfinished tasks fail with `error` (Pool.terminate()). */
@@ -181,7 +185,9 @@ export abstract class Executor {
   }
 
   async *#mapResults(
-    target: ReturnType<Engine['target']>, source: AsyncGenerator<unknown[]>, options: MapOptions, chunksize: number, deadline: number, star = false,
+    target: ReturnType<Engine['target']>, source: AsyncGenerator<unknown[]>, options: MapOptions, chunksize: number, deadline: number,
+    // What each input is: arguments of one call zipped from one iterable ('items') or several ('lists'), or a list of them ('star').
+    inputs: 'items' | 'lists' | 'star',
   ): AsyncGenerator<unknown> {
     const engine = this.engine;
     const prefetch = options.prefetch ?? Math.max(16, 64 * this.#maxWorkers);
@@ -198,18 +204,20 @@ export abstract class Executor {
     const fill = async () => {
       while (!exhausted && futures.length < prefetch) {
         options.signal?.throwIfAborted();
-        const chunk: unknown[][] = [];
+        const chunk: unknown[] = [];
         while (chunk.length < chunksize) {
           const step = await source.next();
           if (step.done) {
             exhausted = true;
             break;
           }
-          chunk.push(star ? (step.value[0] as unknown[]) : step.value);
+          chunk.push(inputs === 'lists' ? step.value : step.value[0]);
         }
         if (chunk.length === 0) break;
         total += chunk.length;
-        const future = chunksize === 1 ? engine.submit(target, chunk[0]!, taskOptions) : engine.submit(target, chunk, taskOptions, true);
+        const future = chunksize > 1
+          ? engine.submit(target, chunk, taskOptions, inputs === 'items' ? CHUNK | ITEMS : CHUNK)
+          : engine.submit(target, inputs === 'items' ? chunk : (chunk[0] as unknown[]), taskOptions);
         if (progress !== undefined) future.addDoneCallback(report(chunk.length));
         futures.push(future);
       }

@@ -66,10 +66,10 @@ export interface Task {
   readonly seq: number;
   readonly future: Future<unknown>;
   readonly target: TargetInfo;
-  /** The arguments (a list of argument lists for a chunk). Encoded when sent. */
+  /** The arguments (for a chunk, a list of argument lists or of single arguments). Encoded when sent. */
   readonly args: unknown[];
-  /** The arguments are a chunk of argument lists (see `map`'s `chunksize`). */
-  readonly chunk: boolean;
+  /** 0, or the wire flags saying what kind of chunk `args` is (`CHUNK`, or `CHUNK | ITEMS`; see `map`'s `chunksize`). */
+  readonly chunk: number;
   readonly priority: number;
   readonly timeout: number | undefined;
   readonly signal: AbortSignal | undefined;
@@ -291,7 +291,7 @@ export class Engine {
    * @throws ShutDownError after shutdown; the broken error once broken;
    *   DataCloneError for arguments that cannot cross.
    */
-  submit<R>(target: TargetInfo, args: unknown[], options: TaskOptions | undefined, chunk = false): Future<R> {
+  submit<R>(target: TargetInfo, args: unknown[], options: TaskOptions | undefined, chunk = 0): Future<R> {
     if (this.#broken !== undefined) throw this.#broken;
     if (this.#shutdown) throw new ShutDownError(`${this.#name}: cannot schedule new futures after shutdown`);
     const priority = options?.priority ?? 0;

@@ -185,12 +185,27 @@ abstract class BasePool {
   async #collect(fn: Target<AnyFunction>, items: Input<unknown>, chunksize: number | undefined, star: boolean): Promise<unknown[]> {
     const list = await toArray(items);
     const size = chunksize ?? defaultChunksize(list.length, this.#workers);
-    const args = star ? list.map((item, i) => {
-      if (!Array.isArray(item)) throw new TypeError(`${this.#name}.starmap(): item ${i} is not an array of arguments`);
-      return item;
-    }) : list.map((item) => [item]);
-    const out: unknown[] = [];
-    for await (const result of this.#executor.starmapIterator(fn, args, { chunksize: size, prefetch: Infinity })) out.push(result);
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`${this.#name}.map(): chunksize must be an integer >= 1, got ${String(size)}`);
+    if (star) {
+      const at = list.findIndex((item) => !Array.isArray(item));
+      if (at >= 0) throw new TypeError(`${this.#name}.starmap(): item ${at} is not an array of arguments`);
+    }
+    // The whole input is at hand: cut it into chunks and submit them all at
+    // once, with no per-item iterator between the list and the workers.
+    const futures: Future<unknown[]>[] = [];
+    for (let start = 0; start < list.length; start += size) {
+      futures.push(this.#executor.submitChunk(fn, list.slice(start, start + size), !star));
+    }
+    const out: unknown[] = new Array(list.length);
+    let at = 0;
+    try {
+      for (const future of futures) {
+        for (const result of await future) out[at++] = result;
+      }
+    } catch (error) {
+      for (const future of futures) future.cancel();
+      throw error;
+    }
     return out;
   }
 

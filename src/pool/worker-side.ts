@@ -7,11 +7,14 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
-/** Runs `fn` on each argument list of a chunk (map's `chunksize`), in order; resolves to the results. */
-export async function runChunk(fn: AnyFunction, chunk: unknown[][]): Promise<unknown[]> {
+/**
+ * Runs `fn` on each element of a chunk (map's `chunksize`) — an argument
+ * list, or with `items` one argument — in order; resolves to the results.
+ */
+export async function runChunk(fn: AnyFunction, chunk: unknown[], items: boolean): Promise<unknown[]> {
   const results: unknown[] = [];
-  for (const args of chunk) {
-    let result = fn(...args);
+  for (let i = 0; i < chunk.length; i++) {
+    let result = items ? fn(chunk[i]) : fn(...(chunk[i] as unknown[]));
     if (isThenable(result)) result = await result;
     results.push(result);
   }

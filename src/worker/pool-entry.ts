@@ -19,7 +19,7 @@ import { hold, release } from '../memory/keep-alive.js';
 import { decodeItem } from '../queue/codec.js';
 import { largestBody, MessageRing, wake, type RingBuffers, type SleepWord } from '../pool/transport/ring.js';
 import {
-  CHUNK, DEFINE, encodeBody, INIT_FAILED, ItemWriter, ON_PORT, portEnvelope, REPORT_START, RETURNED, send, STARTED, STOP, THREW, type Body,
+  CHUNK, DEFINE, encodeBody, INIT_FAILED, ITEMS, ItemWriter, ON_PORT, portEnvelope, REPORT_START, RETURNED, send, STARTED, STOP, THREW, type Body,
 } from '../pool/transport/wire.js';
 import { loadBuiltins } from './load-builtins.js';
 import { isThenable, runChunk } from '../pool/worker-side.js';
@@ -167,7 +167,7 @@ async function serve(): Promise<void> {
       if (args instanceof Promise) args = await args;
       const fn = targets.get(id);
       if (fn === undefined) throw new Error(`weft pool: task ${seq} names target ${id}, which was never defined in this worker`);
-      let result = (flags & CHUNK) !== 0 ? runChunk(fn, args as unknown[][]) : fn(...args);
+      let result = (flags & CHUNK) !== 0 ? runChunk(fn, args, (flags & ITEMS) !== 0) : fn(...args);
       if (isThenable(result)) {
         // A promise alone does not keep a thread alive: a task waiting on one
         // that never settles must time out, not end its worker.

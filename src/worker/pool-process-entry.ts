@@ -12,8 +12,9 @@ import { sendError, type SentError } from '../run/error-transfer.js';
 import { exitWithParent, leaveParent, reportUncaught } from '../run/in-child.js';
 import { loadTarget } from '../run/load.js';
 import type { TargetDescription } from '../run/task.js';
-import { decodeAsync, encode, type Envelope } from '../share/marshal.js';
-import { CHUNK, DEFINE, INIT_FAILED, REPORT_START, RETURNED, STARTED, STOP, THREW } from '../pool/transport/wire.js';
+import { decodeAsync, type Envelope } from '../share/marshal.js';
+import { needsRevival, packForProcess, unpack, type ProcessBody } from '../pool/transport/process-body.js';
+import { CHUNK, DEFINE, INIT_FAILED, ITEMS, REPORT_START, RETURNED, STARTED, STOP, THREW } from '../pool/transport/wire.js';
 import { loadBuiltins } from './load-builtins.js';
 import { isThenable, runChunk } from '../pool/worker-side.js';
 
@@ -110,14 +111,14 @@ async function run(): Promise<void> {
       let kindOut = RETURNED;
       let out: unknown;
       try {
-        const envelope = body as Envelope;
-        const args = (envelope.patches === undefined ? envelope.value : await revive(envelope)) as unknown[];
+        const packed = body as ProcessBody;
+        const args = (needsRevival(packed) ? await revive(packed as Envelope) : unpack(packed)) as unknown[];
         const fn = targets.get(id);
         if (fn === undefined) throw new Error(`weft pool: task ${seq} names target ${id}, which was never defined in this worker`);
-        let result = (flags & CHUNK) !== 0 ? runChunk(fn, args as unknown[][]) : fn(...args);
+        let result = (flags & CHUNK) !== 0 ? runChunk(fn, args, (flags & ITEMS) !== 0) : fn(...args);
         if (isThenable(result)) result = await result;
         // Checked here, so a result that cannot cross fails its task and not the batch.
-        out = encode(result, { root: 'result', destination: 'process' });
+        out = packForProcess(result, 'result');
       } catch (error) {
         kindOut = THREW;
         out = sendError(error);

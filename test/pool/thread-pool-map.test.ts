@@ -51,6 +51,15 @@ test('.map() - chunksize 7 over 100 items gives the same results in 15 tasks', a
   assert.equal(pool.stats().completed, 15);
 });
 
+test('.map() - with chunksize, an array item is one argument; over two iterables, pairs of arguments', async () => {
+  await using pool = new TestPool({ maxWorkers: 2 });
+  const pairs = range(20).map((i) => [i, -i]);
+  const first = (pair: number[]) => pair[0];
+  assert.deepEqual(await collect(pool.map(first, pairs, { chunksize: 6 }), 10_000, 'map of arrays'), range(20));
+  const add = (a: number, b: number) => a + b;
+  assert.deepEqual(await collect(pool.map(add, range(20), range(20), { chunksize: 6 }), 10_000, 'map over two'), range(20).map((i) => 2 * i));
+});
+
 test('.map() - inputs are read lazily: breaking out of an endless generator ends it', async () => {
   await using pool = new TestPool({ maxWorkers: 2 });
   let read = 0;

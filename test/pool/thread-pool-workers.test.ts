@@ -15,21 +15,24 @@ const mark = (runs: Int32Array, i: number, die: boolean): number => {
 
 test('worker death - process.exit(3) fails only that task with WorkerDiedError; the tasks around it run once each', async () => {
   await using pool = new TestPool({ maxWorkers: 1 });
-  const n = 30;
-  const dead = 15;
+  // Warm up: short tasks grow the window, so the ones after the dying task
+  // ride with it to the same worker. Enough of them that a slow first run
+  // (cold code, a busy machine) no longer weighs on the mean run time.
+  const warm = 60;
+  const n = warm + 20;
+  const dead = warm + 5;
   const runs = cells(n);
-  // Warm up: short tasks grow the window, so the ones after the dying task ride with it to the same worker.
-  const first = Array.from({ length: 10 }, (_, i) => pool.submit(mark, runs, i, false));
+  const first = Array.from({ length: warm }, (_, i) => pool.submit(mark, runs, i, false));
   await within(Promise.all(first), 5000, 'the first tasks');
   // Hold the worker while the rest are sent to it, so the dying task has tasks queued behind it there.
   const blocker = occupy(pool);
-  const rest = Array.from({ length: 20 }, (_, k) => pool.submit(mark, runs, 10 + k, 10 + k === dead));
+  const rest = Array.from({ length: 20 }, (_, k) => pool.submit(mark, runs, warm + k, warm + k === dead));
   await blocker.started();
   await turn();
   assert.equal(pool.stats().queued, 0, 'the tasks were not all sent to the worker');
   const sent = performance.now();
   blocker.release();
-  const error = await rejection(rest[dead - 10]!, 5000, 'the dying task');
+  const error = await rejection(rest[dead - warm]!, 5000, 'the dying task');
   const elapsed = performance.now() - sent;
   assert.equal(await blocker.future, 'released');
   assert.ok(error instanceof WorkerDiedError, `expected a WorkerDiedError, got ${String(error)}`);
@@ -37,7 +40,7 @@ test('worker death - process.exit(3) fails only that task with WorkerDiedError; 
   assert.equal(error.code, 'ERR_WEFT_WORKER_DIED');
   assert.ok(elapsed < 1000, `the rejection took ${elapsed.toFixed(0)} ms`);
   const later = Array.from({ length: 5 }, (_, k) => pool.submit(mark, cells(1), 0, false));
-  const results = await within(Promise.all([...first, ...rest.filter((_, k) => 10 + k !== dead), ...later]), 10_000, 'the other tasks');
+  const results = await within(Promise.all([...first, ...rest.filter((_, k) => warm + k !== dead), ...later]), 10_000, 'the other tasks');
   assert.equal(results.length, n - 1 + 5);
   assert.deepEqual(Array.from(runs), Array.from({ length: n }, (_, i) => (i === dead ? 0 : 1)));
   assert.equal(pool.stats().failed, 1);

@@ -13,10 +13,11 @@ import { BrokenProcessPoolError, type WorkerDeath } from '../../errors.js';
 import { childEntry, forkChild } from '../../run/child.js';
 import { receiveError, sendError, type SentError } from '../../run/error-transfer.js';
 import type { TargetDescription } from '../../run/task.js';
-import { decode, encode, type Envelope } from '../../share/marshal.js';
+import { encode, type Envelope } from '../../share/marshal.js';
+import { packForProcess, unpack, type ProcessBody } from './process-body.js';
 import type { Down, PoolChildInit, Up } from '../../worker/pool-process-entry.js';
 import type { Link, LinkEvents, Task, Transport } from '../engine.js';
-import { CHUNK, DEFINE, INIT_FAILED, REPORT_START, RETURNED, STARTED, STOP, TASK, THREW } from './wire.js';
+import { DEFINE, INIT_FAILED, REPORT_START, RETURNED, STARTED, STOP, TASK, THREW } from './wire.js';
 
 const entry = childEntry('pool-process-entry');
 
@@ -72,7 +73,7 @@ class ProcessLink implements Link {
       if (kind === RETURNED) {
         let value: unknown;
         try {
-          value = decode(body as Envelope);
+          value = unpack(body as ProcessBody);
         } catch (error) {
           this.#events.threw(seq, sendError(error), micros);
           continue;
@@ -94,8 +95,8 @@ class ProcessLink implements Link {
   }
 
   post(task: Task): boolean {
-    const flags = (task.timeout !== undefined ? REPORT_START : 0) | (task.chunk ? CHUNK : 0);
-    this.#batch.push([TASK, task.seq, task.target.id, flags, encodeForProcess(task.args, 'args')]);
+    const flags = (task.timeout !== undefined ? REPORT_START : 0) | task.chunk;
+    this.#batch.push([TASK, task.seq, task.target.id, flags, packForProcess(task.args, 'args')]);
     return true;
   }
 

@@ -18,7 +18,7 @@ import type { PoolWorkerStart } from '../../worker/pool-entry.js';
 import type { Link, LinkEvents, Task, Transport } from '../engine.js';
 import { allocateRing, largestBody, MessageRing, readerSleepWord, wake, type SleepWord } from './ring.js';
 import {
-  CHUNK, DEFINE, encodeBody, INIT_FAILED, ItemWriter, receive, REPORT_START, RETURNED, send, STARTED, STOP, TASK, THREW, ON_PORT, type Body,
+  DEFINE, encodeBody, INIT_FAILED, ItemWriter, receive, REPORT_START, RETURNED, send, STARTED, STOP, TASK, THREW, ON_PORT, type Body,
 } from './wire.js';
 
 const entryUrl = new URL(`../../worker/pool-entry.${import.meta.url.endsWith('.ts') ? 'ts' : 'cjs'}`, import.meta.url);
@@ -80,7 +80,7 @@ class ThreadLink implements Link {
   }
 
   post(task: Task): boolean {
-    const flags = (task.timeout !== undefined ? REPORT_START : 0) | (task.chunk ? CHUNK : 0);
+    const flags = (task.timeout !== undefined ? REPORT_START : 0) | task.chunk;
     return send(this.#down, this.#port, TASK, task.seq, task.target.id, flags, this.#transport.body(task.args, 'args'));
   }
 

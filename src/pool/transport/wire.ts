@@ -37,6 +37,8 @@ export const ON_PORT = 0x100;
 export const REPORT_START = 1;
 /** Task flag: the arguments are a list of argument lists; run the target on each, return the list of results. */
 export const CHUNK = 2;
+/** Task flag, with {@link CHUNK}: each element of the chunk is one argument, not an argument list (`map` over one iterable). */
+export const ITEMS = 4;
 
 /** An encoded body: ring bytes, or an envelope for the port. */
 export type Body = { readonly bytes: Uint8Array; readonly length: number } | { readonly envelope: Envelope };
