@@ -106,12 +106,12 @@ test('Pool - map resolves to an array with the default chunksize; starmap, apply
 
 test('Pool - map hands each item over whole (an array item is one argument), in chunks of any size; a failing item rejects the map', async () => {
   await using pool = new Pool({ processes: 2 });
-  const pairs = Array.from({ length: 50 }, (_, i) => [i, i * 10]);
+  const pairs = Array.from({ length: 50 }, (_, i): [number, number] => [i, i * 10]);
   const sum = (pair: number[]) => pair[0]! + pair[1]!;
   const expected = pairs.map(sum);
   assert.deepEqual(await within(pool.map(sum, pairs), 20_000, 'map'), expected);
   assert.deepEqual(await pool.map(sum, pairs, 7), expected);
-  assert.deepEqual(await pool.starmap((a: number, b: number) => a - b, pairs, 3), pairs.map(([a, b]) => a! - b!));
+  assert.deepEqual(await pool.starmap((a: number, b: number) => a - b, pairs, 3), pairs.map(([a, b]) => a - b));
   // Values the queue codec leaves to structured clone still arrive intact, as arguments and as results.
   const dates = [new Date(0), new Date(86_400_000)];
   assert.deepEqual(await pool.map((d: Date) => new Map([[d.getTime(), d]]), dates, 1), dates.map((d) => new Map([[d.getTime(), d]])));
@@ -119,7 +119,7 @@ test('Pool - map hands each item over whole (an array item is one argument), in 
     if (x === 33) throw new RangeError(`no ${x}`);
     return x;
   }, Array.from({ length: 100 }, (_, i) => i)), { name: 'RangeError', message: 'no 33' });
-  await assert.rejects(pool.starmap((x: number) => x, [[1], 2 as unknown as number[]]), { name: 'TypeError', message: /item 1 is not an array/ });
+  await assert.rejects(pool.starmap((x: number) => x, [[1], 2 as unknown as [number]]), { name: 'TypeError', message: /item 1 is not an array/ });
 });
 
 test('Pool - AsyncResult.get times out; successful() before ready throws; join before close throws; close then join', async () => {
