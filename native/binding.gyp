@@ -1,0 +1,22 @@
+# The processes-scope addon. Built by `npm install` through
+# scripts/build-native.mjs (npm's own node-gyp, against the running Node's
+# headers, never downloading any). Linux only: the build script skips it
+# elsewhere and weft reports the processes scope unavailable at first use.
+{
+  "targets": [
+    {
+      "target_name": "weft",
+      "sources": [
+        "src/addon.cc",
+        "src/js.cc",
+        "src/futex.cc",
+        "src/liveness.cc",
+        "src/segment.cc",
+        "src/segment-js.cc",
+        "src/async-wait.cc"
+      ],
+      "cflags_cc": ["-std=gnu++17", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-cast-function-type"],
+      "libraries": ["-lpthread", "-lrt"]
+    }
+  ]
+}
