@@ -165,11 +165,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #callbacks: Array<() => void> | undefined;
   // wait() / asCompleted(): told of finishing and of a noticed cancellation.
   #waiters: Set<Waiter> | undefined;
-  // result() / exception() parked on this future (Python's condition); a bare await uses #settle.
+  // result() / exception() parked on this future (Python's condition); a bare await uses #promise.
   #wakers: Set<() => void> | undefined;
   #promise: Promise<T> | undefined;
-  // Settles #promise once the future is done.
-  #settle: (() => void) | undefined;
+  // Settle #promise once the future is done (set while it is pending).
+  #resolve: ((value: T) => void) | undefined;
+  #reject: ((error: unknown) => void) | undefined;
 
   static {
     internals = {
@@ -365,22 +366,27 @@ export class Future<T = unknown> implements PromiseLike<T> {
       this.#promise = DONE.then(() => this.#outcome());
     } else {
       this.#promise = new Promise<T>((resolve, reject) => {
-        this.#settle = () => {
-          try {
-            resolve(this.#outcome());
-          } catch (error) {
-            reject(error);
-          }
-        };
+        this.#resolve = resolve;
+        this.#reject = reject;
       });
     }
     return this.#promise;
   }
 
   #wake(): void {
-    const settle = this.#settle;
-    this.#settle = undefined;
-    settle?.();
+    const resolve = this.#resolve;
+    if (resolve !== undefined) {
+      const reject = this.#reject!;
+      this.#resolve = this.#reject = undefined;
+      if (this.#state === 'FINISHED' && !this.#failed) resolve(this.#result as T);
+      else {
+        try {
+          resolve(this.#outcome());
+        } catch (error) {
+          reject(error);
+        }
+      }
+    }
     if (this.#wakers === undefined || this.#wakers.size === 0) return;
     const wakers = [...this.#wakers];
     this.#wakers.clear();
