@@ -169,7 +169,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #wakers: Set<() => void> | undefined;
   #promise: Promise<T> | undefined;
   // Settle #promise once the future is done (set while it is pending).
-  #resolve: ((value: T) => void) | undefined;
+  #resolve: ((value: unknown) => void) | undefined;
   #reject: ((error: unknown) => void) | undefined;
 
   static {
@@ -366,7 +366,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
       this.#promise = DONE.then(() => this.#outcome());
     } else {
       this.#promise = new Promise<T>((resolve, reject) => {
-        this.#resolve = resolve;
+        this.#resolve = resolve as (value: unknown) => void;
         this.#reject = reject;
       });
     }
@@ -378,7 +378,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (resolve !== undefined) {
       const reject = this.#reject!;
       this.#resolve = this.#reject = undefined;
-      if (this.#state === 'FINISHED' && !this.#failed) resolve(this.#result as T);
+      if (this.#state === 'FINISHED' && !this.#failed) resolve(this.#result);
       else {
         try {
           resolve(this.#outcome());

@@ -54,7 +54,7 @@ export class Encoder {
   /** Throw {@link NotPlainData} on a class instance instead of sending its fields. */
   plainOnly = false;
 
-  encode(value: unknown, writer: ItemWriter, buffers: SharedArrayBuffer[]): void {
+  encode(value: unknown, writer: ItemWriter, buffers: SharedArrayBuffer[], denseRoot: boolean): void {
     this.out = bytesOf(writer);
     this.pos = 0;
     this.buffers = buffers;
@@ -62,7 +62,8 @@ export class Encoder {
     this.plainKeys = !hasEnumerable(objectProto);
     let length = 0; // a failed encoding leaves the writer empty (but keeps a grown buffer)
     try {
-      this.value(value);
+      if (denseRoot) this.denseArray(value as unknown[]);
+      else this.value(value);
       length = this.pos;
     } finally {
       commit(writer, this.out, length);
@@ -280,6 +281,15 @@ export class Encoder {
     for (let i = 0; i < n; i++) this.value(a[i]);
   }
 
+  /** An array known to have no holes and no other properties (a rest parameter's): written without listing its keys. */
+  denseArray(a: unknown[]): void {
+    this.seen(a);
+    const n = a.length;
+    this.byte(ARRAY);
+    this.varuint(n);
+    for (let i = 0; i < n; i++) this.value(a[i]);
+  }
+
   shared(sab: SharedArrayBuffer): void {
     let index = this.buffers.indexOf(sab);
     if (index < 0) index = this.buffers.push(sab) - 1;
@@ -304,15 +314,17 @@ let idle: Encoder | undefined = new Encoder();
  * index.
  *
  * @param plainOnly throw {@link NotPlainData} on meeting a class instance.
+ * @param denseRoot `value` is an array with no holes and no other own
+ *   properties (a rest parameter): its keys are not listed to check.
  * @throws DataCloneError naming the path of a function, symbol or other value
  *   structured clone refuses; the writer is then empty.
  */
-export function encodeItem(value: unknown, writer: ItemWriter, buffers: SharedArrayBuffer[], plainOnly = false): void {
+export function encodeItem(value: unknown, writer: ItemWriter, buffers: SharedArrayBuffer[], plainOnly = false, denseRoot = false): void {
   const encoder = idle ?? new Encoder();
   idle = undefined;
   encoder.plainOnly = plainOnly;
   try {
-    encoder.encode(value, writer, buffers);
+    encoder.encode(value, writer, buffers, denseRoot);
   } finally {
     idle = encoder;
   }

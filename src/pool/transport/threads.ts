@@ -81,7 +81,7 @@ class ThreadLink implements Link {
 
   post(task: Task): boolean {
     const flags = (task.timeout !== undefined ? REPORT_START : 0) | task.chunk;
-    return send(this.#down, this.#port, TASK, task.seq, task.target.id, flags, this.#transport.body(task.args, 'args'));
+    return send(this.#down, this.#port, TASK, task.seq, task.target.id, flags, this.#transport.body(task.args, 'args', true));
   }
 
   flush(): void {
@@ -152,9 +152,9 @@ export class ThreadTransport implements Transport {
     this.#options = options;
   }
 
-  /** Encodes a body to send now (into one reused buffer). */
-  body(value: unknown, root: string): Body {
-    return encodeBody(value, root, this.#writer, largestBody(RING_BYTES));
+  /** Encodes a body to send now (into one reused buffer); `args` as for `encodeBody`. */
+  body(value: unknown, root: string, args = false): Body {
+    return encodeBody(value, root, this.#writer, largestBody(RING_BYTES), args);
   }
 
   spawn(name: string, events: LinkEvents): Link {

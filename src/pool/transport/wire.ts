@@ -48,14 +48,15 @@ const scratch: SharedArrayBuffer[] = [];
 /**
  * Encodes `value` for the ring into `writer`, or — when it holds shareables
  * or shared buffers or is larger than `largest` bytes — into an envelope for
- * the port.
+ * the port. `args`: `value` is a task's argument list (an array with no
+ * holes or other properties; see `encodeItem`'s `denseRoot`).
  *
  * @throws DataCloneError naming the path (under `root`) of what cannot cross.
  */
-export function encodeBody(value: unknown, root: string, writer: ItemWriter, largest: number): Body {
+export function encodeBody(value: unknown, root: string, writer: ItemWriter, largest: number, args = false): Body {
   scratch.length = 0;
   try {
-    encodeItem(value, writer, scratch, true);
+    encodeItem(value, writer, scratch, true, args);
     if (scratch.length === 0 && writer.length <= largest) return { bytes: writer.bytes, length: writer.length };
   } catch (error) {
     if (!(error instanceof NotPlainData) && !(error instanceof DataCloneError)) throw error;
