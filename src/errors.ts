@@ -204,3 +204,76 @@ export class CaptureError extends WeftError {
     this.identifiers = identifiers;
   }
 }
+
+/** Why the processes scope cannot be used in this process. */
+export type ProcessesUnavailableReason =
+  /** Not Linux: the scope needs POSIX shared memory and futexes. */
+  | 'platform'
+  /** The native addon was not built (or its build failed at install). */
+  | 'not-built'
+  /** The addon exists but would not load (`cause` says why). */
+  | 'load-failed'
+  /** The addon was built for another version of weft. */
+  | 'stale-build'
+  /** V8 runs with its sandbox (Electron): external memory cannot back a SharedArrayBuffer. */
+  | 'v8-sandbox';
+
+/**
+ * The `processes` scope cannot be used here; `reason` says why and the
+ * message says what to do. Thrown at the first use of processes-scope memory
+ * or waits, never when weft is imported: the threads scope keeps working.
+ */
+export class ProcessesScopeUnavailableError extends WeftError {
+  readonly reason: ProcessesUnavailableReason;
+
+  constructor(reason: ProcessesUnavailableReason, message: string, options?: ErrorOptions) {
+    super(message, 'ERR_WEFT_PROCESSES_UNAVAILABLE', options);
+    this.reason = reason;
+  }
+}
+
+/**
+ * A processes-scope shared-memory segment could not be made or mapped (no
+ * room in /dev/shm, too many open files...); `cause` is the system error.
+ * Subclasses name the conditions callers handle.
+ */
+export class SegmentError extends WeftError {
+  /** The segment's name (a file in /dev/shm). */
+  readonly segment: string;
+
+  constructor(segment: string, message: string, options?: ErrorOptions, code = 'ERR_WEFT_SEGMENT') {
+    super(message, code, options);
+    this.segment = segment;
+  }
+}
+
+/** No segment has the name given to attach to. */
+export class SegmentNotFoundError extends SegmentError {
+  constructor(segment: string, message: string, options?: ErrorOptions) {
+    super(segment, message, options, 'ERR_WEFT_SEGMENT_NOT_FOUND');
+  }
+}
+
+/** A segment of that name exists already. */
+export class SegmentExistsError extends SegmentError {
+  constructor(segment: string, message: string, options?: ErrorOptions) {
+    super(segment, message, options, 'ERR_WEFT_SEGMENT_EXISTS');
+  }
+}
+
+/** The segment exists but is not what the attacher expected: another size, kind or layout. */
+export class SegmentMismatchError extends SegmentError {
+  constructor(segment: string, message: string, options?: ErrorOptions) {
+    super(segment, message, options, 'ERR_WEFT_SEGMENT_MISMATCH');
+  }
+}
+
+/**
+ * The segment's header is not a weft header, is of another version, or was
+ * never completed (its creator died while making it).
+ */
+export class SegmentCorruptError extends SegmentError {
+  constructor(segment: string, message: string, options?: ErrorOptions) {
+    super(segment, message, options, 'ERR_WEFT_SEGMENT_CORRUPT');
+  }
+}
