@@ -1,9 +1,10 @@
 import { MessageChannel, receiveMessageOnPort, threadId, Worker, type MessagePort } from 'node:worker_threads';
 import { InvalidStateError } from '../errors.js';
-import { FOREVER, remaining, throwIfAborted, waitDeadline } from '../memory/deadline.js';
+import { remaining, waitDeadline } from '../memory/deadline.js';
 import type { AsyncTimeoutOptions, TimeoutOptions } from '../memory/deadline.js';
 import { encode, type Envelope } from '../share/marshal.js';
 import { functionSource } from './inline.js';
+import { joinWithin } from './join-wait.js';
 import { describeTarget, type Target, type TargetDescription } from './task.js';
 import { receiveError } from './error-transfer.js';
 import { workerScript } from './bootstrap.js';
@@ -300,25 +301,7 @@ export class Thread<F extends AnyFunction = AnyFunction> {
    */
   async join(options?: AsyncTimeoutOptions): Promise<void> {
     this.#checkJoinable('join()');
-    throwIfAborted(options?.signal);
-    const exited = this.#exited!;
-    const deadline = waitDeadline('Thread.join()', options?.timeout);
-    if (deadline === FOREVER && options?.signal === undefined) return exited;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let onAbort: (() => void) | undefined;
-    try {
-      await Promise.race([
-        exited,
-        deadline === FOREVER ? new Promise<void>(() => {}) : new Promise<void>((resolve) => { timer = setTimeout(resolve, remaining(deadline)); }),
-        new Promise<void>((_, reject) => {
-          onAbort = () => reject(options!.signal!.reason);
-          options?.signal?.addEventListener('abort', onAbort, { once: true });
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-      if (onAbort) options?.signal?.removeEventListener('abort', onAbort);
-    }
+    return joinWithin(this.#exited!, 'Thread.join()', options);
   }
 
   /**
