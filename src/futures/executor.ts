@@ -4,23 +4,18 @@
  * per-task options, `batch`, `stats()` and `await using`.
  */
 
-import { TimeoutError } from '../errors.js';
-import { remaining } from '../memory/deadline.js';
-import type { Engine, PoolStats, TaskOptions } from '../pool/engine.js';
+import { ShutDownError } from '../errors.js';
+import type { Engine, PoolStats, TargetInfo, TaskOptions } from '../pool/engine.js';
 import { CHUNK, ITEMS } from '../pool/transport/wire.js';
 import type { Target } from '../run/task.js';
 import { Future } from './future.js';
+import { MapResults, type MapProgress } from './map-results.js';
+
+export type { MapProgress } from './map-results.js';
 
 type AnyFunction = (...args: any[]) => any;
 type Input<T> = Iterable<T> | AsyncIterable<T>;
 type Result<F extends AnyFunction> = Awaited<ReturnType<F>>;
-
-/** Progress of a `map`: `done` results of `total` inputs read so far (`final` once the inputs are exhausted). */
-export interface MapProgress {
-  readonly done: number;
-  readonly total: number;
-  readonly final: boolean;
-}
 
 /** Options of {@link Executor.map}. */
 export interface MapOptions {
@@ -36,7 +31,11 @@ export interface MapOptions {
   readonly signal?: AbortSignal;
   /** Priority of the tasks (see `TaskOptions.priority`). */
   readonly priority?: number;
-  /** Tasks (chunks) submitted ahead of the result being read; inputs are read lazily. Default 64 per worker. */
+  /**
+   * Tasks (chunks) submitted ahead of the result being read (Python's
+   * `buffersize`): the first ones when `map` is called, one more as each
+   * result is taken; inputs are read no further. Default 64 per worker.
+   */
   readonly prefetch?: number;
   /** Called as results complete. */
   readonly onProgress?: (progress: MapProgress) => void;
@@ -61,29 +60,16 @@ function isTaskOptions(value: unknown): value is TaskOptions {
   return isOptions(value) && !(Symbol.for('weft.moduleTask') in value);
 }
 
-/** Reads the inputs of `map` in step: one argument list per step, ending with the shortest input (as Python's `map`). */
-async function* zip(iterables: Input<unknown>[]): AsyncGenerator<unknown[]> {
-  const iterators = iterables.map((input) => {
-    if (input !== null && typeof input === 'object' && Symbol.asyncIterator in input) return (input as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-    if (input !== null && input !== undefined && typeof (input as Iterable<unknown>)[Symbol.iterator] === 'function') return (input as Iterable<unknown>)[Symbol.iterator]();
-    throw new TypeError(`Executor.map(): expected iterables after the task, got ${input === null ? 'null' : typeof input}`);
-  });
-  try {
-    for (;;) {
-      const args: unknown[] = [];
-      for (const iterator of iterators) {
-        let step = iterator.next();
-        if (step instanceof Promise) step = await step;
-        const { done, value } = step as IteratorResult<unknown>;
-        if (done) return;
-        args.push(value);
-      }
-      yield args;
-    }
-  } finally {
-    for (const iterator of iterators) await iterator.return?.();
-  }
-}
+// Python refuses new futures once the interpreter is shutting down. Here
+// that is once the process is exiting: 'exit' listeners run with the event
+// loop stopped, so a task submitted then would never run (its future would
+// never settle). Prepended, so that it runs before every listener of the
+// program, even one added before weft was imported (as Python's hook runs
+// before every atexit callback).
+let exiting = false;
+process.prependOnceListener('exit', () => {
+  exiting = true;
+});
 
 /**
  * Python's `concurrent.futures.Executor`: submit calls to run elsewhere and
@@ -131,18 +117,28 @@ export abstract class Executor {
     const options = isTaskOptions(all[0]) ? (all.shift() as TaskOptions) : undefined;
     const task = all.shift() as Target<AnyFunction>;
     const target = this.engine.target(task, `${this.#name}.submit() task`);
-    return this.engine.submit(target, all, options);
+    return this.#submit(target, all, options);
+  }
+
+  #submit<R>(target: TargetInfo, args: unknown[], options: TaskOptions | undefined, chunk = 0): Future<R> {
+    if (exiting) throw new ShutDownError(`${this.#name}: cannot schedule new futures after the process began exiting`);
+    return this.engine.submit(target, args, options, chunk);
   }
 
   /**
    * Runs `task` over the inputs — one call per element, or per set of
    * elements in step when several iterables are given — and yields the
-   * results in input order. Inputs are read lazily with bounded prefetch, so
-   * an endless generator works. Leaving the loop early cancels what has not
-   * started. Options go last.
+   * results in input order. The first `prefetch` tasks are submitted at
+   * once (so a map nobody iterates still runs, as in Python), one more as
+   * each result is taken, so an endless generator works. A task's error is
+   * thrown at its position and the iteration goes on (as in Python since
+   * gh-108518); with `chunksize` > 1 a chunk fails as a whole, its error
+   * thrown at each of its positions. Leaving the loop early cancels what has
+   * not started. Options go last.
    *
-   * @throws TimeoutError (from the iteration) if `timeout` passes before a result is ready.
+   * @throws TimeoutError (from the iteration, which then ends) if `timeout` passes before a result is ready.
    * @throws the task's error, at its position.
+   * @throws RangeError / TypeError (from the call) for a bad `chunksize` or `prefetch`.
    */
   map<A, R>(task: Target<(a: A) => R>, items: Input<A>, options?: MapOptions): AsyncIterableIterator<Awaited<R>>;
   map<A, B, R>(task: Target<(a: A, b: B) => R>, a: Input<A>, b: Input<B>, options?: MapOptions): AsyncIterableIterator<Awaited<R>>;
@@ -150,20 +146,39 @@ export abstract class Executor {
   map(task: Target<AnyFunction>, ...rest: unknown[]): AsyncIterableIterator<unknown>;
   map(task: Target<AnyFunction>, ...rest: unknown[]): AsyncIterableIterator<unknown> {
     const options = (rest.length > 0 && isOptions(rest[rest.length - 1]) ? rest.pop() : {}) as MapOptions;
-    if (rest.length === 0) throw new TypeError(`${this.#name}.map(): give at least one iterable after the task`);
-    const chunksize = options.chunksize ?? 1;
-    if (!Number.isInteger(chunksize) || chunksize < 1) throw new RangeError(`${this.#name}.map(): chunksize must be an integer >= 1, got ${String(chunksize)}`);
-    const target = this.engine.target(task, `${this.#name}.map() task`);
-    const deadline = options.timeout === undefined ? Infinity : performance.now() + options.timeout;
-    return this.#mapResults(target, zip(rest as Input<unknown>[]), options, chunksize, deadline, rest.length === 1 ? 'items' : 'lists');
+    // No iterable: nothing to call (Python's Executor.map yields nothing).
+    return this.#map(task, rest as Input<unknown>[], options, rest.length === 1 ? 'items' : 'lists', 'map');
   }
 
   /** @internal `map` over argument lists (Pool's `starmap`). */
   starmapIterator(task: Target<AnyFunction>, argLists: Input<unknown[]>, options: MapOptions): AsyncIterableIterator<unknown> {
-    const target = this.engine.target(task, `${this.#name}.starmap() task`);
+    return this.#map(task, [argLists], options, 'star', 'starmap');
+  }
+
+  /**
+   * `inputs` says what each step of the zipped iterables is: the argument of
+   * one call from one iterable ('items'), the arguments from several
+   * ('lists'), or a list of arguments ('star').
+   */
+  #map(task: Target<AnyFunction>, iterables: Input<unknown>[], options: MapOptions, inputs: 'items' | 'lists' | 'star', what: string): MapResults {
     const chunksize = options.chunksize ?? 1;
-    if (!Number.isInteger(chunksize) || chunksize < 1) throw new RangeError(`${this.#name}.starmap(): chunksize must be an integer >= 1, got ${String(chunksize)}`);
-    return this.#mapResults(target, zip([argLists]), options, chunksize, Infinity, 'star');
+    if (!Number.isInteger(chunksize) || chunksize < 1) throw new RangeError(`${this.#name}.${what}(): chunksize must be an integer >= 1, got ${String(chunksize)}`);
+    const prefetch = options.prefetch ?? Math.max(16, 64 * this.#maxWorkers);
+    if (typeof prefetch !== 'number' || !(Number.isInteger(prefetch) || prefetch === Infinity)) {
+      throw new TypeError(`${this.#name}.${what}(): prefetch must be an integer or Infinity, got ${String(prefetch)}`);
+    }
+    if (prefetch < 1) throw new RangeError(`${this.#name}.${what}(): prefetch must be >= 1, got ${prefetch}`);
+    const target = this.engine.target(task, `${this.#name}.${what}() task`);
+    const taskOptions: TaskOptions = { priority: options.priority, signal: options.signal };
+    const one = (step: unknown[]) => (inputs === 'lists' ? step : step[0]);
+    const submit = (chunk: unknown[][]): Future<unknown> => {
+      if (chunksize === 1) return this.#submit(target, (inputs === 'items' ? chunk[0] : one(chunk[0]!)) as unknown[], taskOptions);
+      return this.#submit(target, chunk.map(one), taskOptions, inputs === 'items' ? CHUNK | ITEMS : CHUNK);
+    };
+    return new MapResults({
+      name: this.#name, submit, chunksize, prefetch, timeout: options.timeout, signal: options.signal, onProgress: options.onProgress,
+      deadline: options.timeout === undefined ? Infinity : performance.now() + options.timeout,
+    }, iterables);
   }
 
   /**
@@ -171,7 +186,7 @@ export abstract class Executor {
    * argument list, or with `items` the one argument; the future holds the list of results.
    */
   submitChunk(task: Target<AnyFunction>, chunk: unknown[], items = false): Future<unknown[]> {
-    return this.engine.submit(this.engine.target(task, `${this.#name} task`), chunk, undefined, items ? CHUNK | ITEMS : CHUNK);
+    return this.#submit(this.engine.target(task, `${this.#name} task`), chunk, undefined, items ? CHUNK | ITEMS : CHUNK);
   }
 
   /** @internal Ends every worker now; unfinished tasks fail with `error` (Pool.terminate()). */
@@ -182,70 +197,6 @@ export abstract class Executor {
   /** @internal Resolves once every worker has exited. */
   joined(): Promise<void> {
     return this.engine.joined();
-  }
-
-  async *#mapResults(
-    target: ReturnType<Engine['target']>, source: AsyncGenerator<unknown[]>, options: MapOptions, chunksize: number, deadline: number,
-    // What each input is: arguments of one call zipped from one iterable ('items') or several ('lists'), or a list of them ('star').
-    inputs: 'items' | 'lists' | 'star',
-  ): AsyncGenerator<unknown> {
-    const engine = this.engine;
-    const prefetch = options.prefetch ?? Math.max(16, 64 * this.#maxWorkers);
-    const taskOptions: TaskOptions = { priority: options.priority, signal: options.signal };
-    const futures: Future<unknown>[] = [];
-    let exhausted = false;
-    let total = 0;
-    let done = 0;
-    const progress = options.onProgress;
-    const report = (n: number) => () => {
-      done += n;
-      progress!({ done, total, final: exhausted });
-    };
-    const fill = async () => {
-      while (!exhausted && futures.length < prefetch) {
-        options.signal?.throwIfAborted();
-        const chunk: unknown[] = [];
-        while (chunk.length < chunksize) {
-          const step = await source.next();
-          if (step.done) {
-            exhausted = true;
-            break;
-          }
-          chunk.push(inputs === 'lists' ? step.value : step.value[0]);
-        }
-        if (chunk.length === 0) break;
-        total += chunk.length;
-        const future = chunksize > 1
-          ? engine.submit(target, chunk, taskOptions, inputs === 'items' ? CHUNK | ITEMS : CHUNK)
-          : engine.submit(target, inputs === 'items' ? chunk : (chunk[0] as unknown[]), taskOptions);
-        if (progress !== undefined) future.addDoneCallback(report(chunk.length));
-        futures.push(future);
-      }
-      if (exhausted && progress !== undefined && futures.length === 0) progress({ done, total, final: true });
-    };
-    try {
-      await fill();
-      while (futures.length > 0) {
-        const future = futures.shift()!;
-        let value: unknown;
-        if (deadline === Infinity && options.signal === undefined) {
-          value = await future;
-        } else {
-          try {
-            value = await future.result({ timeout: deadline === Infinity ? undefined : remaining(deadline), signal: options.signal });
-          } catch (error) {
-            if (!(error instanceof TimeoutError) || future.done()) throw error;
-            throw new TimeoutError(`${this.#name}.map(): a result was not ready within the map's timeout of ${options.timeout} ms`);
-          }
-        }
-        if (chunksize === 1) yield value;
-        else yield* value as unknown[];
-        await fill();
-      }
-    } finally {
-      for (const future of futures) future.cancel();
-      await source.return(undefined);
-    }
   }
 
   /**
@@ -267,7 +218,7 @@ export abstract class Executor {
     for await (const args of inputs as AsyncIterable<Parameters<F>>) {
       if (!Array.isArray(args)) throw new TypeError(`${this.#name}.batch(): each input must be an array of arguments, got ${typeof args}`);
       const index = all.length;
-      const future = this.engine.submit<Result<F>>(target, args, taskOptions);
+      const future = this.#submit<Result<F>>(target, args, taskOptions);
       if (onComplete !== undefined) future.addDoneCallback((done) => onComplete(done, index));
       all.push(future);
       current.push(future);
@@ -293,6 +244,9 @@ export abstract class Executor {
    * is done.
    */
   async shutdown(options: { wait?: boolean; cancelFutures?: boolean } = {}): Promise<void> {
+    // Hand out what was submitted first: Python's workers take tasks as they
+    // are submitted, so the ones a worker would have taken are not cancelled.
+    this.engine.dispatch();
     await this.engine.shutdown(options.wait ?? true, options.cancelFutures ?? false);
   }
 

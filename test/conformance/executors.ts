@@ -15,12 +15,23 @@
  */
 
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { Event, Future, ProcessPoolExecutor, ThreadPoolExecutor } from '../../src/index.js';
+import { Event, Future, ProcessPoolExecutor, ThreadPoolExecutor, type ExecutorOptions, type MapOptions } from '../../src/index.js';
+
+type Input<T> = Iterable<T> | AsyncIterable<T>;
 
 /** The part of an executor the futures suites use. */
 export interface ConformanceExecutor {
   submit<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, ...args: A): Future<Awaited<R>>;
+  map<A, R>(fn: (a: A) => R | Promise<R>, items: Input<A>, options?: MapOptions): AsyncIterableIterator<Awaited<R>>;
+  map<A, B, R>(fn: (a: A, b: B) => R | Promise<R>, a: Input<A>, b: Input<B>, options?: MapOptions): AsyncIterableIterator<Awaited<R>>;
+  map<A, B, C, R>(fn: (a: A, b: B, c: C) => R | Promise<R>, a: Input<A>, b: Input<B>, c: Input<C>, options?: MapOptions): AsyncIterableIterator<Awaited<R>>;
   shutdown(options?: { wait?: boolean; cancelFutures?: boolean }): Promise<void>;
+  /** Upstream's `_max_workers`. */
+  readonly maxWorkers: number;
+  /** `workers` is upstream's `_threads` / `_processes`: the live workers. */
+  stats(): { readonly workers: readonly unknown[] };
+  /** Upstream's `with executor:`: shuts down, waiting. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /** An event a task can wait on where it runs (upstream's `create_event`). */
@@ -33,7 +44,7 @@ export interface ExecutorFactory {
   /** Names the suite, e.g. `ThreadPoolExecutor`. */
   name: string;
   /** A new executor; `maxWorkers` is upstream's `worker_count` (5 unless a case says otherwise). */
-  create(options?: { maxWorkers?: number }): ConformanceExecutor;
+  create(options?: ExecutorOptions): ConformanceExecutor;
   /**
    * An event that can be passed to this executor's tasks and set from here.
    * Default: weft's threads-scope `Event`, which reaches worker threads; an
@@ -48,10 +59,10 @@ export interface ExecutorFactory {
  * The executors the suites run against: weft's two executors, each a real pool.
  */
 export const executorFactories: ExecutorFactory[] = [
-  { name: 'ThreadPoolExecutor', create: (options) => new ThreadPoolExecutor({ maxWorkers: options?.maxWorkers ?? 5 }) },
+  { name: 'ThreadPoolExecutor', create: (options) => new ThreadPoolExecutor({ ...options, maxWorkers: options?.maxWorkers ?? 5 }) },
   {
     name: 'ProcessPoolExecutor',
-    create: (options) => new ProcessPoolExecutor({ maxWorkers: options?.maxWorkers ?? 5 }),
+    create: (options) => new ProcessPoolExecutor({ ...options, maxWorkers: options?.maxWorkers ?? 5 }),
     // A threads-scope Event cannot reach another process; processes.Event (or a Manager's) will.
     createEvent: null,
   },
@@ -68,16 +79,30 @@ export function describeOverExecutors(suite: string, cases: (factory: ExecutorFa
   if (executorFactories.length === 0) {
     it(`${suite} over executors`, { skip: 'no executor registered in test/conformance/executors.ts' }, () => {});
   }
-  for (const factory of executorFactories) {
-    describe(`${factory.name} ${suite}`, () => {
-      let current: ConformanceExecutor | undefined;
-      beforeEach(() => {
-        current = factory.create({ maxWorkers: 5 });
-      });
-      afterEach(() => current?.shutdown({ wait: true }));
-      cases(factory, () => current!);
+  for (const factory of executorFactories) describeExecutor(`${factory.name} ${suite}`, factory, cases);
+}
+
+/**
+ * The cases upstream runs under one executor only (its `ThreadPool…Test`,
+ * `ProcessPool…Test` classes): declared as `suite` when an executor named
+ * `name` is registered, each with a new executor as in
+ * {@link describeOverExecutors}; one skipped test says so otherwise.
+ */
+export function describeForExecutor(name: string, suite: string, cases: (factory: ExecutorFactory, executor: () => ConformanceExecutor) => void): void {
+  const factory = executorFactories.find((candidate) => candidate.name === name);
+  if (factory === undefined) it(suite, { skip: `no ${name} registered in test/conformance/executors.ts` }, () => {});
+  else describeExecutor(suite, factory, cases);
+}
+
+function describeExecutor(suite: string, factory: ExecutorFactory, cases: (factory: ExecutorFactory, executor: () => ConformanceExecutor) => void): void {
+  describe(suite, () => {
+    let current: ConformanceExecutor | undefined;
+    beforeEach(() => {
+      current = factory.create({ maxWorkers: 5 });
     });
-  }
+    afterEach(() => current?.shutdown({ wait: true }));
+    cases(factory, () => current!);
+  });
 }
 
 /** Upstream's `create_event()` for `factory`. */
@@ -133,3 +158,34 @@ export const CANCELLED_FUTURE = createFuture('CANCELLED');
 export const CANCELLED_AND_NOTIFIED_FUTURE = createFuture('CANCELLED_AND_NOTIFIED');
 export const EXCEPTION_FUTURE = createFuture('FINISHED', { exception: new OSError() });
 export const SUCCESSFUL_FUTURE = createFuture('FINISHED', { result: 42 });
+
+// ---- Tasks and helpers the executor suites share. Tasks are self-contained:
+// they cross to the executor's workers as source text.
+
+export const mul = (x: number, y: number) => x * y;
+export const pow = (x: number, y: number) => x ** y;
+/** Upstream's `time.sleep` as a task: resolves to `undefined` (Python's `None`) after `ms`. */
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Python's `divmod`, with its `ZeroDivisionError` as a `RangeError`. */
+export const divmod = (x: number, y: number) => {
+  if (y === 0) throw new RangeError('integer division or modulo by zero');
+  return [Math.floor(x / y), x % y];
+};
+
+/** Python's `range(start, stop)` (or `range(stop)`) as an array. */
+export function range(start: number, stop?: number): number[] {
+  const [from, to] = stop === undefined ? [0, start] : [start, stop];
+  return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+}
+
+/** Python's `list(iterator)` for the async iterator `map` returns. */
+export async function collect<T>(iterator: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const value of iterator) out.push(value);
+  return out;
+}
+
+/** Lets the executor hand out what was just submitted (its dispatch runs in a microtask) before the case looks at its workers. */
+export function dispatched(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
