@@ -59,6 +59,8 @@ Arena& arena() {
 
 std::atomic<uint64_t> sequence{0};
 
+constexpr int64_t kReadyPollNanos = 10 * 1000 * 1000;
+
 int32_t* Words(Mapping* m) { return reinterpret_cast<int32_t*>(m->base); }
 
 int32_t Load(int32_t* words, int i) { return __atomic_load_n(&words[i], __ATOMIC_SEQ_CST); }
@@ -224,9 +226,9 @@ bool Check(int32_t* words, size_t file_bytes, const std::string& name, uint32_t 
     return false;
   }
   if (kind != 0 && found_kind != kind) {
-    static const char* const kinds[] = {"?", "arena", "block", "named"};
+    static const char* const kinds[] = {"?", "an arena", "a block", "a named"};
     Fail(failure, "ERR_WEFT_SEGMENT_KIND",
-         "segment '" + name + "' is a " + kinds[found_kind] + " segment, not a " + kinds[kind <= kNamed ? kind : 0] +
+         "segment '" + name + "' is " + kinds[found_kind] + " segment, not " + kinds[kind <= kNamed ? kind : 0] +
              " segment");
     return false;
   }
@@ -397,7 +399,9 @@ Mapping* Attach(const std::string& name, uint32_t kind, uint32_t tag, uint64_t d
       }
       return nullptr;
     }
-    FutexWait(&words[kReadyWord], 0, left);
+    // The creator wakes the word; the slices bound how long a header
+    // completed by other means (or a wake lost to a dying creator) goes unseen.
+    FutexWait(&words[kReadyWord], 0, left < kReadyPollNanos ? left : kReadyPollNanos);
   }
   if (!Check(words, size, name, kind, tag, data_bytes, failure)) {
     munmap(base, size);

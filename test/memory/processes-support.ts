@@ -4,10 +4,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { segmentPrefix } from '../../src/memory/segment-names.js';
+import { sweepSegments } from '../../src/memory/segment-sweep.js';
 
 // Every segment this file and its children make is named under this
 // namespace, so /dev/shm can be counted while other suites run beside it.
 process.env.WEFT_NAMESPACE = `test-${process.pid}`;
+
+// What earlier runs killed mid-test left (in their own namespaces): removed
+// only if no live process uses it, so suites running beside this one are safe.
+if (process.platform === 'linux') sweepSegments({ allNamespaces: true });
 
 /** An `import` specifier for a module under src/, for a child's inline code. */
 export function src(path: string): string {
@@ -35,9 +40,9 @@ export interface Child {
   readonly exited: Promise<Exit>;
 }
 
-/** Runs `code` (an ES module in TypeScript) in a child process; `args` arrive as `process.argv.slice(1)`. */
-export function child(code: string, options: { env?: Record<string, string>; args?: string[] } = {}): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code, '--', ...(options.args ?? [])], {
+/** Runs `code` (an ES module in TypeScript) in a child process; `args` arrive as `process.argv.slice(1)`, `node` are flags for node. */
+export function child(code: string, options: { env?: Record<string, string>; args?: string[]; node?: string[] } = {}): Child {
+  const proc = spawn(process.execPath, [...(options.node ?? []), '--import', 'tsx', '--input-type=module', '-e', code, '--', ...(options.args ?? [])], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
