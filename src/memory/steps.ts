@@ -10,7 +10,7 @@
  * once.
  */
 
-import type { Waiter, WaitOutcome } from './waiter.js';
+import type { AsyncWaitOutcome, Waiter, WaitOutcome } from './waiter.js';
 import { expired } from './deadline.js';
 import { CONTENDED, LOCKED, SPINS, UNLOCKED } from '../sync/layout.js';
 
@@ -22,6 +22,25 @@ export interface Park {
   readonly deadline: number;
   /** `false` for a wait an abort must not interrupt (a consumer halfway through an item). */
   readonly abortable?: boolean;
+  /**
+   * Where `words` counts the parties parked this way, for wakers that notify
+   * only when somebody sleeps. The runner counts itself in while asleep —
+   * not while a blocking runner first watches the word for a moment, so a
+   * change that comes during the watch costs its maker no notify.
+   */
+  readonly parked?: number;
+}
+
+/** How long a blocking wait that others skip notifying (see {@link Park.parked}) watches its word before it sleeps. */
+const WATCH_MS = 0.02;
+
+/** Watches `words[index]` until it is no longer `expected` (true) or `WATCH_MS` or the deadline pass (false). */
+function watch(words: Int32Array, index: number, expected: number, deadline: number): boolean {
+  const until = Math.min(deadline, performance.now() + WATCH_MS);
+  for (;;) {
+    for (let i = 0; i < 32; i++) if (Atomics.load(words, index) !== expected) return true;
+    if (performance.now() >= until) return false;
+  }
 }
 
 /** A blocking procedure returning `R`. */
@@ -31,8 +50,19 @@ export type Procedure<R> = Generator<Park, R, WaitOutcome>;
 export function runSync<R>(procedure: Procedure<R>, waiter: Waiter): R {
   let step = procedure.next();
   while (!step.done) {
-    const { words, index, expected, deadline } = step.value;
-    step = procedure.next(waiter.wait(words, index, expected, deadline));
+    const { words, index, expected, deadline, parked } = step.value;
+    let outcome: WaitOutcome;
+    if (parked === undefined) outcome = waiter.wait(words, index, expected, deadline);
+    else if (watch(words, index, expected, deadline)) outcome = 'not-equal';
+    else {
+      Atomics.add(words, parked, 1);
+      try {
+        outcome = waiter.wait(words, index, expected, deadline);
+      } finally {
+        Atomics.sub(words, parked, 1);
+      }
+    }
+    step = procedure.next(outcome);
   }
   return step.value;
 }
@@ -41,8 +71,14 @@ export function runSync<R>(procedure: Procedure<R>, waiter: Waiter): R {
 export async function runAsync<R>(procedure: Procedure<R>, waiter: Waiter, signal: AbortSignal | undefined): Promise<R> {
   let step = procedure.next();
   while (!step.done) {
-    const { words, index, expected, deadline, abortable = true } = step.value;
-    const outcome = await waiter.waitAsync(words, index, expected, deadline, abortable ? signal : undefined);
+    const { words, index, expected, deadline, abortable = true, parked } = step.value;
+    if (parked !== undefined) Atomics.add(words, parked, 1);
+    let outcome: AsyncWaitOutcome;
+    try {
+      outcome = await waiter.waitAsync(words, index, expected, deadline, abortable ? signal : undefined);
+    } finally {
+      if (parked !== undefined) Atomics.sub(words, parked, 1);
+    }
     step = outcome === 'aborted' ? procedure.throw(signal!.reason) : procedure.next(outcome);
   }
   return step.value;

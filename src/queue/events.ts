@@ -57,13 +57,7 @@ export class QueueEvents {
    * re-checks its condition in a loop and sleeps again.
    */
   *park(waitersIndex: number, seen: number, deadline: number, abortable = true): Procedure<void> {
-    const words = this.#words;
-    Atomics.add(words, waitersIndex, 1);
-    try {
-      yield { words, index: WAKE, expected: seen, deadline: Math.min(deadline, performance.now() + CHECK_MS), abortable };
-    } finally {
-      Atomics.sub(words, waitersIndex, 1);
-    }
+    yield { words: this.#words, index: WAKE, expected: seen, deadline: Math.min(deadline, performance.now() + CHECK_MS), abortable, parked: waitersIndex };
   }
 
   /** Marks one taken item done; false if more were marked done than were put. */
