@@ -100,8 +100,9 @@ const run = spawnSync(command, args, {
 const output = `${run.stdout ?? ''}${run.stderr ?? ''}`;
 if (run.error) giveUp(`could not run node-gyp (${run.error.message})`, output);
 if (run.status !== 0 || !existsSync(addon)) {
-  const missing = /g\+\+|c\+\+|make|python/i.test(output) && /not found|ENOENT|No such file/i.test(output);
-  giveUp(missing ? 'a build tool is missing (node-gyp needs python3, make and a C++17 compiler)' : `node-gyp exited with ${run.status}`, output);
+  const missing = /No such file or directory: '([^']+)'|(\S+): (?:command )?not found|spawn (\S+) ENOENT/.exec(output);
+  const tool = /Could not find any Python/.test(output) ? 'python3' : missing?.slice(1).find(Boolean);
+  giveUp(tool ? `a build tool is missing (${tool})` : `node-gyp exited with ${run.status}`, output);
 }
 rmSync(errorFile, { force: true });
 writeFileSync(stampFile, JSON.stringify({ modules: process.versions.modules, node: process.version }));
