@@ -185,6 +185,15 @@ export async function collect<T>(iterator: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
+/** Upstream's `StopIteration`, for {@link next}. */
+export const DONE = Symbol('StopIteration');
+
+/** Upstream's `next(i)` on a map's iterator: the next result, or `DONE` once it is exhausted; rejects with what the iteration throws. */
+export async function next<T>(iterator: AsyncIterator<T>): Promise<T | typeof DONE> {
+  const step = await iterator.next();
+  return step.done ? DONE : step.value;
+}
+
 /** Lets the executor hand out what was just submitted (its dispatch runs in a microtask) before the case looks at its workers. */
 export function dispatched(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
