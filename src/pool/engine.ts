@@ -237,7 +237,8 @@ export class Engine {
   #outstanding = 0;
   #scheduled = false;
   #shutdown = false;
-  #broken: BrokenExecutorError | undefined;
+  // Why the pool broke; each future it fails gets an error of its own (Python's BrokenProcessPool per future).
+  #broken: { readonly message: string; readonly cause: unknown } | undefined;
   // Mean run time (µs) of recent tasks, for the window size.
   #meanMicros = -1;
   #completed = 0;
@@ -254,8 +255,9 @@ export class Engine {
     this.#name = name;
   }
 
+  /** A new error saying why the pool broke, or undefined while it works. */
   get broken(): BrokenExecutorError | undefined {
-    return this.#broken;
+    return this.#broken === undefined ? undefined : this.#transport.broken(this.#broken.message, this.#broken.cause);
   }
 
   get isShutdown(): boolean {
@@ -292,7 +294,7 @@ export class Engine {
    *   DataCloneError for arguments that cannot cross.
    */
   submit<R>(target: TargetInfo, args: unknown[], options: TaskOptions | undefined, chunk = 0): Future<R> {
-    if (this.#broken !== undefined) throw this.#broken;
+    if (this.#broken !== undefined) throw this.broken;
     if (this.#shutdown) throw new ShutDownError(`${this.#name}: cannot schedule new futures after shutdown`);
     const priority = options?.priority ?? 0;
     if (typeof priority !== 'number' || Number.isNaN(priority)) throw new TypeError(`${this.#name}: priority must be a number, got ${String(priority)}`);
@@ -558,10 +560,9 @@ export class Engine {
   /** Fails everything queued or running and refuses new work (Python's broken pool). */
   #break(message: string, cause: unknown): void {
     if (this.#broken !== undefined) return;
-    const broken = this.#transport.broken(message, cause);
-    this.#broken = broken;
+    this.#broken = { message, cause };
     for (const slot of this.#slots) {
-      for (let i = slot.head; i < slot.inflight.length; i++) this.#fail(slot.inflight[i]!, broken);
+      for (let i = slot.head; i < slot.inflight.length; i++) this.#fail(slot.inflight[i]!, this.broken);
       slot.inflight.length = 0;
       slot.head = 0;
       slot.stopping = true;
@@ -570,7 +571,7 @@ export class Engine {
     while (this.#queue.size > 0) {
       const task = this.#queue.shift()!;
       if (task.future.cancelled()) this.#dropCancelled(task);
-      else this.#fail(task, broken);
+      else this.#fail(task, this.broken);
     }
   }
 
@@ -597,7 +598,7 @@ export class Engine {
       if (killed === undefined && this.#options.onWorkerDeath === 'break') {
         const how = death ?? { kind: 'exit', exitCode: 0 };
         this.#break(`${this.#name}: ${deathMessage(this.#transport.kind, how)}; the pool is not usable anymore`, new WorkerDiedError(deathMessage(this.#transport.kind, how), how));
-        for (const task of pending) this.#fail(task, this.#broken);
+        for (const task of pending) this.#fail(task, this.broken);
       } else {
         const how = death ?? { kind: 'exit', exitCode: 0 };
         this.#fail(first, killed ?? new WorkerDiedError(deathMessage(this.#transport.kind, how), how, { cause: how.kind === 'uncaught' ? how.error : undefined }));
