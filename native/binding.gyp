@@ -13,7 +13,10 @@
         "src/liveness.cc",
         "src/segment.cc",
         "src/segment-js.cc",
-        "src/async-wait.cc"
+        "src/segment-users.cc",
+        "src/arena.cc",
+        "src/async-wait.cc",
+        "src/parking.cc"
       ],
       "cflags_cc": ["-std=gnu++17", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-cast-function-type"],
       "libraries": ["-lpthread", "-lrt"]

@@ -19,6 +19,7 @@
 #include "futex.h"
 #include "js.h"
 #include "liveness.h"
+#include "parking.h"
 #include "segment-js.h"
 
 namespace weft {
@@ -38,7 +39,7 @@ constexpr int kAbi = 1;
 
 // wait(words, index, expected, timeoutMs): 0 ok, 1 not-equal, 2 timed-out.
 // Blocks the calling thread.
-void Wait(const FunctionCallbackInfo<Value>& args) {
+void JsWait(const FunctionCallbackInfo<Value>& args) {
   int32_t* word = WordAddress(args, 0);
   if (word == nullptr) return;
   double expected, timeout_ms;
@@ -53,7 +54,7 @@ void Wait(const FunctionCallbackInfo<Value>& args) {
 }
 
 // wake(words, index, count): how many sleepers woke, in any process.
-void Wake(const FunctionCallbackInfo<Value>& args) {
+void JsWake(const FunctionCallbackInfo<Value>& args) {
   int32_t* word = WordAddress(args, 0);
   if (word == nullptr) return;
   double count;
@@ -100,8 +101,8 @@ void Initialize(Local<Object> exports, Local<Context> context) {
   SetValue(context, exports, "sandbox", v8::False(isolate));
 #endif
   SetValue(context, exports, "futexWaitv", v8::Boolean::New(isolate, HaveFutexWaitv()));
-  SetMethod(context, exports, "wait", Wait);
-  SetMethod(context, exports, "wake", Wake);
+  SetMethod(context, exports, "wait", JsWait);
+  SetMethod(context, exports, "wake", JsWake);
   SetMethod(context, exports, "gettid", GetTid);
   SetMethod(context, exports, "processStartTime", ProcessStartTime);
   SetMethod(context, exports, "processAlive", ProcessAlive);

@@ -9,7 +9,4 @@ namespace weft {
 // `context` (the main thread or one worker thread).
 void RegisterAsyncWait(v8::Local<v8::Context> context, v8::Local<v8::Object> exports);
 
-// Number of parking threads started in this process (tests and stats).
-int ParkingThreads();
-
 }  // namespace weft

@@ -16,6 +16,7 @@
 #include "futex.h"
 #include "js.h"
 #include "liveness.h"
+#include "segment-users.h"
 
 namespace weft::segment {
 
@@ -46,78 +47,11 @@ Registry& registry() {
   return *instance;
 }
 
-struct Arena {
-  std::mutex mutex;
-  Mapping* current = nullptr;  // holds one reference while current
-  size_t top = 0;
-};
-
-Arena& arena() {
-  static Arena* instance = new Arena();
-  return *instance;
-}
-
 std::atomic<uint64_t> sequence{0};
 
 constexpr int64_t kReadyPollNanos = 10 * 1000 * 1000;
 
 int32_t* Words(Mapping* m) { return reinterpret_cast<int32_t*>(m->base); }
-
-int32_t Load(int32_t* words, int i) { return __atomic_load_n(&words[i], __ATOMIC_SEQ_CST); }
-void Store(int32_t* words, int i, int32_t value) { __atomic_store_n(&words[i], value, __ATOMIC_SEQ_CST); }
-
-int32_t* Slot(int32_t* words, int i) { return words + kSlotsWord + i * kSlotWords; }
-
-uint64_t SlotStart(int32_t* slot) {
-  return static_cast<uint32_t>(__atomic_load_n(&slot[1], __ATOMIC_SEQ_CST)) |
-         (static_cast<uint64_t>(static_cast<uint32_t>(__atomic_load_n(&slot[2], __ATOMIC_SEQ_CST))) << 32);
-}
-
-void StoreStart(int32_t* slot, uint64_t start) {
-  __atomic_store_n(&slot[1], static_cast<int32_t>(start & 0xffffffffu), __ATOMIC_SEQ_CST);
-  __atomic_store_n(&slot[2], static_cast<int32_t>(start >> 32), __ATOMIC_SEQ_CST);
-}
-
-// Whether slot i holds a live user. A slot whose start is not written yet
-// (0) is judged by its pid alone, so a user halfway through claiming is
-// never taken for dead.
-bool SlotAlive(int32_t* words, int i) {
-  int32_t* slot = Slot(words, i);
-  int32_t pid = __atomic_load_n(&slot[0], __ATOMIC_SEQ_CST);
-  if (pid <= 0) return false;
-  return IsAlive(pid, SlotStart(slot));
-}
-
-// Frees slot i if its user is dead. The start words are zeroed while the pid
-// word holds -1 (claimers only take 0), so no claimer's fresh pid is ever
-// seen beside a dead user's start time.
-bool ClearIfDead(int32_t* words, int i) {
-  int32_t* slot = Slot(words, i);
-  int32_t pid = __atomic_load_n(&slot[0], __ATOMIC_SEQ_CST);
-  if (pid <= 0 || IsAlive(pid, SlotStart(slot))) return false;
-  if (!__atomic_compare_exchange_n(&slot[0], &pid, -1, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) return false;
-  StoreStart(slot, 0);
-  __atomic_store_n(&slot[0], 0, __ATOMIC_SEQ_CST);
-  return true;
-}
-
-int ClaimSlot(int32_t* words) {
-  int32_t self = static_cast<int32_t>(getpid());
-  for (int pass = 0; pass < 2; pass++) {
-    for (int i = 0; i < kSlots; i++) {
-      int32_t* slot = Slot(words, i);
-      int32_t free = 0;
-      if (__atomic_compare_exchange_n(&slot[0], &free, self, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-        StoreStart(slot, SelfStartTime());
-        return i;
-      }
-    }
-    // Every slot taken: free those of dead users, then try once more.
-    for (int i = 0; i < kSlots; i++) ClearIfDead(words, i);
-  }
-  __atomic_add_fetch(&words[kUntrackedWord], 1, __ATOMIC_SEQ_CST);
-  return -1;
-}
 
 // Unlinks `name` only if it still names the file `m` maps (a name may have
 // been unlinked and made again meanwhile).
@@ -137,19 +71,8 @@ void GiveBack(Mapping* m) {
   if (m->released) return;
   m->released = true;
   int32_t* words = Words(m);
-  if (m->slot >= 0) {
-    int32_t* slot = Slot(words, m->slot);
-    StoreStart(slot, 0);
-    __atomic_store_n(&slot[0], 0, __ATOMIC_SEQ_CST);
-  } else {
-    __atomic_sub_fetch(&words[kUntrackedWord], 1, __ATOMIC_SEQ_CST);
-  }
-  if ((Load(words, kFlagsWord) & kKeep) != 0) return;
-  if (Load(words, kUntrackedWord) > 0) return;
-  for (int i = 0; i < kSlots; i++) {
-    if (SlotAlive(words, i)) return;
-  }
-  UnlinkIfSame(m);
+  ReleaseSlot(words, m->slot);
+  if ((Load(words, kFlagsWord) & kKeep) == 0 && !AnyLiveUser(words)) UnlinkIfSame(m);
 }
 
 void OnExit() {
@@ -421,27 +344,6 @@ Mapping* Attach(const std::string& name, uint32_t kind, uint32_t tag, uint64_t d
   m->slot = ClaimSlot(words);
   Register(m);
   return m;
-}
-
-Mapping* ArenaAllocate(const std::string& prefix, size_t bytes, size_t arena_bytes, uint8_t** data,
-                       Failure* failure) {
-  Arena& a = arena();
-  std::lock_guard<std::mutex> lock(a.mutex);
-  size_t offset = (a.top + kArenaAlign - 1) & ~(kArenaAlign - 1);
-  if (a.current == nullptr || offset + bytes > DataBytesOf(a.current)) {
-    Mapping* fresh = Create(prefix, arena_bytes < bytes ? bytes : arena_bytes, kArena, 0, kReserve | kUniqueName,
-                            failure);
-    if (fresh == nullptr) return nullptr;
-    // The full arena lives on while views of it do.
-    if (a.current != nullptr) Release(a.current);
-    a.current = fresh;
-    offset = 0;
-  }
-  a.top = offset + bytes;
-  std::lock_guard<std::mutex> registry_lock(registry().mutex);
-  a.current->refs++;
-  *data = DataOf(a.current) + offset;
-  return a.current;
 }
 
 Mapping* Retain(const void* data, size_t length) {
