@@ -197,3 +197,45 @@ test('without futex_waitv (older kernels): async waits park one pooled thread ea
   assert.ok(report.threads >= 1);
   assert.equal((await run.exited).code, 0);
 });
+
+test('stress: 5,000 tokens from another process to 50 async waiters that abort at random; every token is taken', async () => {
+  // [0] tokens available (-1: the end)  [1] produced  [2] child ready
+  const tokens = 5000;
+  const w = words(3);
+  let taken = 0;
+  let aborts = 0;
+  const take = (): boolean => {
+    for (let n = Atomics.load(w, 0); n > 0; n = Atomics.load(w, 0)) {
+      if (Atomics.compareExchange(w, 0, n, n - 1) === n) return true;
+    }
+    return false;
+  };
+  const waiter = async (): Promise<void> => {
+    for (;;) {
+      while (take()) taken++;
+      if (Atomics.load(w, 0) < 0) return;
+      // A wait that aborts must hand on any wake-up it took, or a token waits for nobody.
+      const signal = Math.random() < 0.2 ? AbortSignal.timeout(Math.floor(Math.random() * 3)) : undefined;
+      const outcome = await futexWaiter.waitAsync(w, 0, 0, soon(10_000), signal);
+      if (outcome === 'aborted') aborts++;
+      assert.notEqual(outcome, 'timed-out', `stranded with ${Atomics.load(w, 0)} tokens left, ${taken} taken`);
+    }
+  };
+  const producer = child(attach(`
+    Atomics.store(w, 2, 1);
+    for (let i = 0; i < ${tokens}; i++) {
+      Atomics.add(w, 0, 1);
+      Atomics.add(w, 1, 1);
+      futexWaiter.notify(w, 0, 1);
+      if (i % 64 === 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    }
+  `), { args: [sliceOf(w)] });
+  const waiters = Array.from({ length: 50 }, waiter);
+  assert.equal((await producer.exited).code, 0);
+  await until(() => taken === tokens, 20_000, `all tokens taken (${taken} so far)`);
+  Atomics.store(w, 0, -1);
+  futexWaiter.notify(w, 0, Infinity);
+  await Promise.all(waiters);
+  assert.equal(taken, tokens);
+  assert.ok(aborts > 0);
+});
