@@ -277,3 +277,20 @@ export class SegmentCorruptError extends SegmentError {
     super(segment, message, options, 'ERR_WEFT_SEGMENT_CORRUPT');
   }
 }
+
+/**
+ * A key is not in a SharedDict: `pop(key)` without a default, or
+ * `popitem()` on an empty dict. `key` is the key asked for (absent for
+ * `popitem()`).
+ *
+ * @see Python's `KeyError`
+ */
+export class KeyError extends WeftError {
+  /** The key that was not found. */
+  readonly key: unknown;
+
+  constructor(key: unknown, message: string, options?: ErrorOptions) {
+    super(message, 'ERR_WEFT_KEY', options);
+    this.key = key;
+  }
+}
