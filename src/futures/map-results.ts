@@ -7,6 +7,7 @@
 import { TimeoutError } from '../errors.js';
 import { remaining } from '../memory/deadline.js';
 import type { Future } from './future.js';
+import { PartialChunk } from '../pool/worker-side.js';
 
 type Input<T> = Iterable<T> | AsyncIterable<T>;
 
@@ -37,8 +38,11 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
 
 /** A taken chunk's outcome, handed out one input at a time. */
 interface TakenChunk {
+  /** Undefined when the chunk failed as a whole (its worker died, its arguments could not be sent). */
   readonly values: unknown[] | undefined;
   readonly error: unknown;
+  /** The errors of the calls that threw, by position in the chunk. */
+  readonly failures: Map<number, unknown> | undefined;
   left: number;
 }
 
@@ -179,23 +183,27 @@ export class MapResults implements AsyncIterableIterator<unknown> {
       value = await this.#wait(future);
     } catch (error) {
       if (this.#ended || this.#plan.chunksize === 1) throw error;
-      this.#chunk = { values: undefined, error, left: size };
+      this.#chunk = { values: undefined, error, failures: undefined, left: size };
       return this.#fromChunk(this.#chunk);
     }
     if (this.#plan.chunksize === 1) return { done: false, value };
-    this.#chunk = { values: value as unknown[], error: undefined, left: size };
+    this.#chunk = value instanceof PartialChunk
+      ? { values: value.values, error: undefined, failures: new Map(value.failures), left: size }
+      : { values: value as unknown[], error: undefined, failures: undefined, left: size };
     return this.#fromChunk(this.#chunk);
   }
 
   /**
-   * The next of a chunk's results. A failed chunk throws its error at each
-   * of its positions: the worker reports a chunk as one outcome, and every
-   * input still gets one.
+   * The next of a chunk's results: a call that threw throws its error at its
+   * position, as with `chunksize` 1. A chunk that failed as a whole (its
+   * worker died, its arguments could not be sent) throws its error at each
+   * of its positions, so every input still gets an outcome.
    */
   #fromChunk(chunk: TakenChunk): IteratorResult<unknown> {
     const index = chunk.values === undefined ? 0 : chunk.values.length - chunk.left;
     if (--chunk.left === 0) this.#chunk = undefined;
     if (chunk.values === undefined) throw chunk.error;
+    if (chunk.failures?.has(index)) throw chunk.failures.get(index);
     const value = chunk.values[index];
     chunk.values[index] = undefined;
     return { done: false, value };

@@ -21,6 +21,7 @@ import { hold, release } from '../memory/keep-alive.js';
 import { describeTarget, type Target, type TargetDescription } from '../run/task.js';
 import { receiveError, type SentError } from '../run/error-transfer.js';
 import { TaskQueue } from './task-queue.js';
+import { PartialChunk } from './worker-side.js';
 
 type AnyFunction = (...args: any[]) => any;
 
@@ -105,6 +106,8 @@ export interface Link {
 export interface LinkEvents {
   returned(seq: number, value: unknown, micros: number): void;
   threw(seq: number, error: SentError, micros: number): void;
+  /** A chunk in which some calls threw: the results, and the errors by position. */
+  partial(seq: number, values: unknown[], failures: [number, SentError][], micros: number): void;
   started(seq: number): void;
   initFailed(error: SentError): void;
   exited(death: WorkerDeath | undefined): void;
@@ -364,6 +367,8 @@ export class Engine {
     const events: LinkEvents = {
       returned: (seq, value, micros) => this.#answered(slot, seq, micros, true, value),
       threw: (seq, error, micros) => this.#answered(slot, seq, micros, false, error),
+      partial: (seq, values, failures, micros) =>
+        this.#answered(slot, seq, micros, true, new PartialChunk(values, failures.map(([index, error]) => [index, taskError(error)]))),
       started: (seq) => this.#started(slot, seq),
       initFailed: (error) => this.#initFailed(slot, error),
       exited: (death) => this.#exitedSlot(slot, death),

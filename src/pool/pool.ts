@@ -12,6 +12,7 @@ import { remaining } from '../memory/deadline.js';
 import type { Target } from '../run/task.js';
 import { ProcessPoolExecutor } from './process-pool.js';
 import { ThreadPoolExecutor } from './thread-pool.js';
+import { chunkValues } from './worker-side.js';
 
 type AnyFunction = (...args: any[]) => any;
 type Input<T> = Iterable<T> | AsyncIterable<T>;
@@ -200,7 +201,7 @@ abstract class BasePool {
     let at = 0;
     try {
       for (const future of futures) {
-        for (const result of await future) out[at++] = result;
+        for (const result of chunkValues(await future)) out[at++] = result;
       }
     } catch (error) {
       for (const future of futures) future.cancel();
@@ -251,7 +252,7 @@ abstract class BasePool {
       for (;;) {
         while (done.length > 0) {
           yielded++;
-          for (const value of await done.shift()!) yield value as Awaited<R>;
+          for (const value of chunkValues(await done.shift()!)) yield value as Awaited<R>;
         }
         if (inputError !== undefined) throw inputError.error;
         if (exhausted && yielded === submitted.length) return;

@@ -19,10 +19,10 @@ import { hold, release } from '../memory/keep-alive.js';
 import { decodeItem } from '../queue/codec.js';
 import { largestBody, MessageRing, wake, type RingBuffers, type SleepWord } from '../pool/transport/ring.js';
 import {
-  CHUNK, DEFINE, encodeBody, INIT_FAILED, ITEMS, ItemWriter, ON_PORT, portEnvelope, REPORT_START, RETURNED, send, STARTED, STOP, THREW, type Body,
+  CHUNK, DEFINE, encodeBody, INIT_FAILED, ITEMS, ItemWriter, ON_PORT, PARTIAL, portEnvelope, REPORT_START, RETURNED, send, STARTED, STOP, THREW, type Body,
 } from '../pool/transport/wire.js';
 import { loadBuiltins } from './load-builtins.js';
-import { isThenable, runChunk } from '../pool/worker-side.js';
+import { isThenable, partialBody, PartialChunk, runChunk } from '../pool/worker-side.js';
 import type { TargetDescription } from '../run/task.js';
 
 type AnyFunction = (...args: any[]) => any;
@@ -69,14 +69,15 @@ function reply(kind: number, seq: number, micros: number, body: Body | undefined
 }
 
 function replyValue(seq: number, micros: number, value: unknown): void {
+  const partial = value instanceof PartialChunk;
   let body: Body;
   try {
-    body = encodeBody(value, 'result', writer, largest);
+    body = encodeBody(partial ? partialBody(value) : value, 'result', writer, largest);
   } catch (error) {
     replyError(seq, micros, error);
     return;
   }
-  reply(RETURNED, seq, micros, body);
+  reply(partial ? PARTIAL : RETURNED, seq, micros, body);
 }
 
 function replyError(seq: number, micros: number, error: unknown): void {

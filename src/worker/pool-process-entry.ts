@@ -14,9 +14,9 @@ import { loadTarget } from '../run/load.js';
 import type { TargetDescription } from '../run/task.js';
 import { decodeAsync, type Envelope } from '../share/marshal.js';
 import { needsRevival, packForProcess, unpack, type ProcessBody } from '../pool/transport/process-body.js';
-import { CHUNK, DEFINE, INIT_FAILED, ITEMS, REPORT_START, RETURNED, STARTED, STOP, THREW } from '../pool/transport/wire.js';
+import { CHUNK, DEFINE, INIT_FAILED, ITEMS, PARTIAL, REPORT_START, RETURNED, STARTED, STOP, THREW } from '../pool/transport/wire.js';
 import { loadBuiltins } from './load-builtins.js';
-import { isThenable, runChunk } from '../pool/worker-side.js';
+import { isThenable, partialBody, PartialChunk, runChunk } from '../pool/worker-side.js';
 
 type AnyFunction = (...args: any[]) => any;
 
@@ -118,6 +118,10 @@ async function run(): Promise<void> {
         let result = (flags & CHUNK) !== 0 ? runChunk(fn, args, (flags & ITEMS) !== 0) : fn(...args);
         if (isThenable(result)) result = await result;
         // Checked here, so a result that cannot cross fails its task and not the batch.
+        if (result instanceof PartialChunk) {
+          kindOut = PARTIAL;
+          result = partialBody(result);
+        }
         out = packForProcess(result, 'result');
       } catch (error) {
         kindOut = THREW;

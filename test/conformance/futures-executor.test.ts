@@ -25,7 +25,10 @@
  * values (0, '', false, null, undefined, 0n, NaN), the counterpart of
  * Python's exceptions whose truth value is false. test_map_exception and
  * test_map_close run their `chunksize=3` half as a case of its own
- * (`… - chunksize=3`). test_shutdown_race_issue12456 also checks that the
+ * (`… - chunksize=3`); there weft departs from upstream on purpose: CPython's
+ * worker runs a chunk as one call (`_process_chunk`), so one error loses the
+ * chunk's other results, while weft's gives every input its own outcome, as
+ * with `chunksize` 1. test_shutdown_race_issue12456 also checks that the
  * calls ran.
  *
  * All of `ExecutorTest` is ported.
@@ -111,11 +114,6 @@ async function checkMapClose(executor: ConformanceExecutor, chunked: boolean): P
   assert.equal(await next(i), DONE);
 }
 
-/** Why the chunked halves fail: a worker runs a chunk as one task, and the first error loses the chunk's other results. */
-const CHUNK_OUTCOMES =
-  'bug: a chunk (chunksize > 1) fails as a whole — runChunk (src/pool/worker-side.ts) stops at the first error and drops ' +
-  "the chunk's other results; upstream returns one outcome per input";
-
 describeOverExecutors('ExecutorTest', (factory, executor) => {
   it('test_submit', async () => {
     const future = executor().submit(pow, 2, 8);
@@ -139,7 +137,7 @@ describeOverExecutors('ExecutorTest', (factory, executor) => {
 
   it('test_map_exception', () => checkMapException(executor(), false));
 
-  it('test_map_exception - chunksize=3', { todo: CHUNK_OUTCOMES }, () => checkMapException(executor(), true));
+  it('test_map_exception - chunksize=3', () => checkMapException(executor(), true));
 
   it('test_map_timeout_from_callable', async () => {
     for (const timeout of [undefined, PATIENCE]) {
@@ -167,7 +165,7 @@ describeOverExecutors('ExecutorTest', (factory, executor) => {
 
   it('test_map_close', () => checkMapClose(executor(), false));
 
-  it('test_map_close - chunksize=3', { todo: CHUNK_OUTCOMES }, () => checkMapClose(executor(), true));
+  it('test_map_close - chunksize=3', () => checkMapClose(executor(), true));
 
   it('test_map_buffersize_type_validation', () => {
     for (const prefetch of ['foo', 2.5]) {

@@ -72,7 +72,7 @@ describeForExecutor('ProcessPoolExecutor', 'ProcessPoolExecutorTest', (factory, 
     assert.throws(() => pool.submit(pow, 2, 8), BrokenProcessPoolError);
   });
 
-  it('test_broken_process_pool_traceback', { todo: 'bug: a broken pool fails every future with one shared BrokenProcessPoolError (Engine #break); upstream makes one per future' }, async () => {
+  it('test_broken_process_pool_traceback', async () => {
     const { pool, futures } = await brokenPoolWith(3);
     await using _ = pool;
     const errors: unknown[] = [];

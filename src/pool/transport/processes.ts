@@ -17,7 +17,7 @@ import { encode, type Envelope } from '../../share/marshal.js';
 import { packForProcess, unpack, type ProcessBody } from './process-body.js';
 import type { Down, PoolChildInit, Up } from '../../worker/pool-process-entry.js';
 import type { Link, LinkEvents, Task, Transport } from '../engine.js';
-import { DEFINE, INIT_FAILED, REPORT_START, RETURNED, STARTED, STOP, TASK, THREW } from './wire.js';
+import { DEFINE, INIT_FAILED, PARTIAL, REPORT_START, RETURNED, STARTED, STOP, TASK, THREW } from './wire.js';
 
 const entry = childEntry('pool-process-entry');
 
@@ -70,7 +70,7 @@ class ProcessLink implements Link {
       return;
     }
     for (const [kind, seq, micros, body] of message.batch) {
-      if (kind === RETURNED) {
+      if (kind === RETURNED || kind === PARTIAL) {
         let value: unknown;
         try {
           value = unpack(body as ProcessBody);
@@ -78,7 +78,8 @@ class ProcessLink implements Link {
           this.#events.threw(seq, sendError(error), micros);
           continue;
         }
-        this.#events.returned(seq, value, micros);
+        if (kind === RETURNED) this.#events.returned(seq, value, micros);
+        else this.#events.partial(seq, ...(value as [unknown[], [number, SentError][]]), micros);
       } else if (kind === THREW) {
         this.#events.threw(seq, body as SentError, micros);
       } else if (kind === STARTED) {

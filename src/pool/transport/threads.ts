@@ -18,7 +18,7 @@ import type { PoolWorkerStart } from '../../worker/pool-entry.js';
 import type { Link, LinkEvents, Task, Transport } from '../engine.js';
 import { allocateRing, largestBody, MessageRing, readerSleepWord, wake, type SleepWord } from './ring.js';
 import {
-  DEFINE, encodeBody, INIT_FAILED, ItemWriter, receive, REPORT_START, RETURNED, send, STARTED, STOP, TASK, THREW, ON_PORT, type Body,
+  DEFINE, encodeBody, INIT_FAILED, ItemWriter, receive, PARTIAL, REPORT_START, RETURNED, send, STARTED, STOP, TASK, THREW, ON_PORT, type Body,
 } from './wire.js';
 
 const entryUrl = new URL(`../../worker/pool-entry.${import.meta.url.endsWith('.ts') ? 'ts' : 'cjs'}`, import.meta.url);
@@ -129,6 +129,9 @@ class ThreadLink implements Link {
         else this.#events.threw(seq, sendError(body), micros);
       } else if (kind === THREW) {
         this.#events.threw(seq, decoded ? (body as SentError) : sendError(body), micros);
+      } else if (kind === PARTIAL) {
+        if (!decoded) this.#events.threw(seq, sendError(body), micros);
+        else this.#events.partial(seq, ...(body as [unknown[], [number, SentError][]]), micros);
       } else if (kind === STARTED) {
         this.#events.started(seq);
       } else if (kind === INIT_FAILED) {

@@ -30,6 +30,8 @@ export const THREW = 2;
 export const STARTED = 3;
 /** The initializer threw: the body is the error. */
 export const INIT_FAILED = 4;
+/** Some calls of a chunk threw: the body is `[results, [index, error][]]` (see `PartialChunk`). */
+export const PARTIAL = 5;
 
 /** Set on a kind when the body is the next message on the port. */
 export const ON_PORT = 0x100;
