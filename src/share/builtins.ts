@@ -15,6 +15,8 @@ import '../shared/value.js';
 import '../shared/array.js';
 import '../shared/shared-memory.js';
 import '../shared/shareable-list.js';
+import '../shared/dict.js';
+import '../shared/list.js';
 import '../run/local.js';
 import '../queue/queue.js';
 import '../queue/joinable-queue.js';

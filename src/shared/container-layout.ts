@@ -14,7 +14,8 @@
  *   [MAX]       the most the arena may grow to (maxBytes)
  *   [TOP]       bump pointer: bytes [TOP, CAPACITY) are free
  *   [GARBAGE]   bytes in freed blocks below TOP, reclaimed by compaction
- *   [VERSION]   bumped by every insertion or removal (live iteration checks it)
+ *   [VERSION]   dict: bumped by every insertion or removal (live iteration checks it)
+ *               list: bumped by every write (a sort checks its compare function wrote nothing)
  *   [TABLE]     offset of the table block: the dict's index + entries, the list's refs
  *   [SLOTS]     dict: index slots (a power of 2) | list: refs the table holds
  *   [USED]      dict: entries used, deleted ones included | list: length

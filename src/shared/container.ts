@@ -236,6 +236,10 @@ export abstract class SharedContainer {
     const mine = new Promise<void>((resolve) => (done = resolve));
     const tail = previous === undefined ? mine : previous.then(() => mine);
     turns.set(id, tail);
+    // Forgotten once every body queued so far is done (not when this one gives up: those before it may still run).
+    void tail.then(() => {
+      if (turns.get(id) === tail) turns.delete(id);
+    });
     try {
       if (previous !== undefined && (deadline === undefined || !(await waitTurn(previous, deadline, options?.signal)))) {
         throw notAcquired(what, options);
@@ -251,7 +255,6 @@ export abstract class SharedContainer {
       }
     } finally {
       done();
-      if (turns.get(id) === tail) turns.delete(id);
     }
   }
 

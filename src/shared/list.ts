@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { registerShareable, revive } from '../share/protocol.js';
 import { InvalidStateError } from '../errors.js';
-import { BLOCK_HEADER, LIST, TOKEN, USED, VALUE_LENGTH, blockSize } from './container-layout.js';
+import { BLOCK_HEADER, LIST, TOKEN, USED, VALUE_LENGTH, VERSION, blockSize } from './container-layout.js';
 import {
   isThenable, openState, reviveWith, SharedContainer, writing, type ContainerData, type ContainerOptions, type ContainerState,
 } from './container.js';
@@ -233,6 +233,7 @@ export class SharedList<T = unknown> extends SharedContainer implements Iterable
       for (let i = 0; i < table.length; i++) dropValue(state.arena, table.at(i));
       state.arena.reset();
       table.reset('SharedList.clear()');
+      state.words[VERSION]!++;
     } finally {
       state.leave();
     }
@@ -283,7 +284,10 @@ export class SharedList<T = unknown> extends SharedContainer implements Iterable
 
   /** Reverses the list in place. */
   reverse(): this {
-    this.#locked(() => this.#table.reverse());
+    this.#locked(() => {
+      this.#table.reverse();
+      this.#state.words[VERSION]!++;
+    });
     return this;
   }
 
@@ -300,14 +304,16 @@ export class SharedList<T = unknown> extends SharedContainer implements Iterable
     const where = 'SharedList.sort()';
     this.#locked(() => {
       const table = this.#table;
+      const words = this.#state.words;
+      const version = words[VERSION];
       const refs = table.copy();
       const items = Array.from(refs, (block) => readValue(this.#state.arena, block) as T);
       const order = sortOrder(items, how, where);
-      const now = table.copy();
-      if (now.length !== refs.length || now.some((block, i) => block !== refs[i])) {
+      if (words[VERSION] !== version) {
         throw new InvalidStateError(`${where}: the list was changed during the sort (by the compare or key function)`);
       }
       table.permute(refs, order);
+      words[VERSION]!++;
     });
     return this;
   }
@@ -379,6 +385,7 @@ export class SharedList<T = unknown> extends SharedContainer implements Iterable
   #store(at: number, value: EncodedValue, where: string): void {
     const arena = this.#state.arena;
     const old = this.#table.at(at);
+    this.#state.words[VERSION]!++;
     if (fitsInPlace(arena, old, value.length)) {
       dropValue(arena, old);
       writeValue(arena, old, value);
@@ -409,6 +416,7 @@ export class SharedList<T = unknown> extends SharedContainer implements Iterable
       for (const value of values) bytes += blockSize(value.length);
       arena.reserve(bytes, where);
       // From here on nothing can fail.
+      this.#state.words[VERSION]!++;
       for (let i = from; i < from + count; i++) freeItem(arena, table.at(i));
       table.replace(from, count, values.length);
       for (let i = 0; i < values.length; i++) {
