@@ -158,7 +158,7 @@ test('iterating is live, as Python\'s list iterator: each step reads the next in
 });
 
 test('a sent SharedList is a live handle on the same items', async () => {
-  const list = new SharedList(['a']);
+  const list = new SharedList<string | number>(['a']);
   const copy = await sent(list);
   assert.ok(copy instanceof SharedList);
   copy.append('b');
