@@ -3,32 +3,38 @@
  * frames. Every offset and code stored in shared memory is defined here.
  *
  * ```
- *  header words
- *   [0]  putLock      side lock (side-lock.ts, names its holder): one producer writes at a
+ *  header words, in four cache lines (16 words each) so that a producer and
+ *  a consumer on two cores do not keep taking each other's line for words
+ *  only one side writes:
+ *   config (written at creation and shutdown, read by everyone)
+ *   [0]  shutdown     OPEN | SHUT | SHUT_IMMEDIATE
+ *   [1]  maxsize      items; 0 = unbounded
+ *   [2]  capacity     ring bytes now, a power of two (the ring's buffer is growable)
+ *   [3]  budget       1 if capacity is a hard byte budget (bigger items fail instead of streaming)
+ *   [4]  maxCapacity  the most the ring may grow to; beyond, items stream and puts wait
+ *   producers
+ *   [16] putLock      side lock (side-lock.ts, names its holder): one producer writes at a
  *                     time, so an item's frames are contiguous
- *   [1]  getLock      side lock: one consumer reads at a time
- *   [2]  count        items committed and not yet taken (a streamed item counts from its first frame)
- *   [3]  head         ring bytes consumed, mod 2^32
- *   [4]  tail         ring bytes committed, mod 2^32
- *   [5]  countWaiters parties parked on count (putters: full; getters: empty)
- *   [6]  headWaiters  producers parked for ring space
- *   [7]  tailWaiters  consumers parked for the next frame of a streamed item
- *   [8]  unfinished   items put and not yet marked taskDone()
- *   [9]  joinWaiters  parties parked in join()
- *   [10] shutdown     OPEN | SHUT | SHUT_IMMEDIATE
- *   [11] maxsize      items; 0 = unbounded
- *   [12] capacity     ring bytes now, a power of two (the ring's buffer is growable)
- *   [13] budget       1 if capacity is a hard byte budget (bigger items fail instead of streaming)
- *   [14] maxCapacity  the most the ring may grow to; beyond, items stream and puts wait
- *   [15] wake         an event count: bumped by every change a party may wait for
+ *   [17] tail         ring bytes committed, mod 2^32
+ *   [18] putStream    1 while putLock's holder streams an item whose FIRST frame is
+ *                     counted: it owes a LAST or an ABORT frame (a recoverer writes ABORT)
+ *   consumers
+ *   [32] getLock      side lock: one consumer reads at a time
+ *   [33] head         ring bytes consumed, mod 2^32
+ *   [34] getStream    READING while getLock's holder reads a streamed item it took,
+ *                     DRAINING while an immediate shutdown drops one (counted done at
+ *                     its LAST): a recoverer skips the rest of its frames
+ *   both
+ *   [48] count        items committed and not yet taken (a streamed item counts from its first frame)
+ *   [49] wake         an event count: bumped by every change a party may wait for
  *                     (an item in or out, ring space, a frame, a task done, shutdown);
  *                     every wait parks on it, so no change can slip between a
  *                     party's check and its sleep. The *Waiters words say who waits.
- *   [16] putStream    1 while putLock's holder streams an item whose FIRST frame is
- *                     counted: it owes a LAST or an ABORT frame (a recoverer writes ABORT)
- *   [17] getStream    READING while getLock's holder reads a streamed item it took,
- *                     DRAINING while an immediate shutdown drops one (counted done at
- *                     its LAST): a recoverer skips the rest of its frames
+ *   [50] unfinished   items put and not yet marked taskDone()
+ *   [51] countWaiters parties parked on count (putters: full; getters: empty)
+ *   [52] headWaiters  producers parked for ring space
+ *   [53] tailWaiters  consumers parked for the next frame of a streamed item
+ *   [54] joinWaiters  parties parked in join()
  *
  *  ring: frames, each at a multiple of 16 bytes, never split across the end
  *   +--------+--------+--------+--------+---------------------------+-----+
@@ -41,25 +47,25 @@
  * ```
  */
 
-export const HEADER_WORDS = 18;
-export const PUT_LOCK = 0;
-export const GET_LOCK = 1;
-export const COUNT = 2;
-export const HEAD = 3;
-export const TAIL = 4;
-export const COUNT_WAITERS = 5;
-export const HEAD_WAITERS = 6;
-export const TAIL_WAITERS = 7;
-export const UNFINISHED = 8;
-export const JOIN_WAITERS = 9;
-export const SHUTDOWN = 10;
-export const MAXSIZE = 11;
-export const CAPACITY = 12;
-export const BUDGET = 13;
-export const MAX_CAPACITY = 14;
-export const WAKE = 15;
-export const PUT_STREAM = 16;
-export const GET_STREAM = 17;
+export const HEADER_WORDS = 64;
+export const SHUTDOWN = 0;
+export const MAXSIZE = 1;
+export const CAPACITY = 2;
+export const BUDGET = 3;
+export const MAX_CAPACITY = 4;
+export const PUT_LOCK = 16;
+export const TAIL = 17;
+export const PUT_STREAM = 18;
+export const GET_LOCK = 32;
+export const HEAD = 33;
+export const GET_STREAM = 34;
+export const COUNT = 48;
+export const WAKE = 49;
+export const UNFINISHED = 50;
+export const COUNT_WAITERS = 51;
+export const HEAD_WAITERS = 52;
+export const TAIL_WAITERS = 53;
+export const JOIN_WAITERS = 54;
 export const READING = 1;
 export const DRAINING = 2;
 

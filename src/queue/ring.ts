@@ -74,6 +74,11 @@ export class FrameRing {
   #capacity: number;
   #mask: number;
   readonly #waiter: Waiter;
+  // The HEAD word as this handle last read it, and TAIL then. HEAD only moves
+  // on, so free space counted from it is never more than the truth; reading
+  // it less often keeps producers off the consumers' cache line.
+  #headSeen: number;
+  #tailAtHeadSeen: number;
   /** Who this handle is in a lock word (side-lock.ts): this thread, or whom a step-by-step test plays. */
   readonly #self: number;
   /** Waiting, waking, tasks and join: shared with the ordered store. */
@@ -89,6 +94,8 @@ export class FrameRing {
     this.#data = new Uint8Array(buffer, 0, this.#capacity);
     this.#headerView = new Int32Array(buffer, 0, this.#capacity >> 2);
     this.#waiter = waiter;
+    this.#tailAtHeadSeen = Atomics.load(words, TAIL);
+    this.#headSeen = Atomics.load(words, HEAD);
   }
 
   /** Picks up a capacity another thread grew the ring to (caller holds putLock or getLock). */
@@ -217,9 +224,21 @@ export class FrameRing {
     return this.#capacity;
   }
 
-  #free(): number {
-    const used = (Atomics.load(this.#words, TAIL) - Atomics.load(this.#words, HEAD)) >>> 0;
-    return this.#capacity - used;
+  /**
+   * Free ring bytes — at least `needed` if there are, counted from the HEAD
+   * this handle saw last when that shows enough (re-read otherwise, and once
+   * the tail has moved 1 GiB since, long before counters mod 2^32 could
+   * wrap past it).
+   */
+  #free(needed = Infinity): number {
+    const tail = Atomics.load(this.#words, TAIL);
+    if (needed !== Infinity && ((tail - this.#tailAtHeadSeen) >>> 0) < 1 << 30) {
+      const free = this.#capacity - ((tail - this.#headSeen) >>> 0);
+      if (free >= needed) return free;
+    }
+    this.#tailAtHeadSeen = tail;
+    this.#headSeen = Atomics.load(this.#words, HEAD);
+    return this.#capacity - ((tail - this.#headSeen) >>> 0);
   }
 
   /**
@@ -284,7 +303,8 @@ export class FrameRing {
       if (Atomics.load(words, SHUTDOWN) !== OPEN) return 'shutdown';
       this.#refresh();
       const maxsize = words[MAXSIZE]!;
-      if ((maxsize > 0 && Atomics.load(words, COUNT) >= maxsize) || frameSize(length) > this.#free()) return 'wait';
+      const size = frameSize(length);
+      if ((maxsize > 0 && Atomics.load(words, COUNT) >= maxsize) || size > this.#free(size)) return 'wait';
       this.#publish(this.#writeFrame(WHOLE, item, 0, length, length, token, buffers), WHOLE);
       return undefined;
     } finally {
