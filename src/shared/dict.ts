@@ -8,7 +8,7 @@ import {
 import { DictTable } from './dict-table.js';
 import { encodeKey, keepKey, type DictKey, type EncodedKey } from './dict-key.js';
 import {
-  discard, dropValue, encodeAll, encodeValue, fitsInPlace, freeItem, payloadOf, readKey, readValue, writeItem, writeValue,
+  discard, dropValue, encodeAll, encodeValue, fitsInPlace, freeItem, payloadOf, readKey, readValue, settle, writeItem, writeValue,
   type EncodedValue,
 } from './stored-item.js';
 import { showTyped } from './typecodes.js';
@@ -167,7 +167,17 @@ export class SharedDict<K extends DictKey = DictKey, V = unknown> extends Shared
     const where = 'SharedDict.set()';
     const encoded = encodeKey(key, where);
     const stored = encodeValue(value, 'value');
-    writing(this.#state, [stored], () => this.#put(encoded, stored, where));
+    const state = this.#state;
+    state.enter();
+    try {
+      this.#put(encoded, stored, where);
+    } catch (error) {
+      discard(stored);
+      throw error;
+    } finally {
+      state.leave();
+      settle(stored);
+    }
     return this;
   }
 

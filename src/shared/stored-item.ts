@@ -82,7 +82,7 @@ export function writeItem(arena: Arena, block: number, key: EncodedKey | undefin
   const at = block >> 2;
   const keyLength = key?.length ?? 0;
   arena.ints[at + KEY_LENGTH] = keyLength;
-  if (key !== undefined) arena.bytes.set(key.bytes.subarray(0, keyLength), block + BLOCK_HEADER);
+  if (key !== undefined) copyInto(arena.bytes, block + BLOCK_HEADER, key.bytes, keyLength);
   writeValue(arena, block, value);
 }
 
@@ -93,7 +93,13 @@ export function writeValue(arena: Arena, block: number, value: EncodedValue): vo
   ints[at + VALUE_LENGTH] = value.length;
   ints[at + TOKEN] = value.token;
   ints[at + BUFFERS] = value.buffers;
-  arena.bytes.set(value.bytes.subarray(0, value.length), block + BLOCK_HEADER + ints[at + KEY_LENGTH]!);
+  copyInto(arena.bytes, block + BLOCK_HEADER + ints[at + KEY_LENGTH]!, value.bytes, value.length);
+}
+
+/** Copies `source[0, length)` to `target[offset]`: short runs by hand (a subarray costs more than the copy). */
+function copyInto(target: Uint8Array, offset: number, source: Uint8Array, length: number): void {
+  if (length > 64) target.set(source.subarray(0, length), offset);
+  else for (let i = 0; i < length; i++) target[offset + i] = source[i]!;
 }
 
 /**
