@@ -117,29 +117,52 @@ function checkMaxBytes(where: string, maxBytes: unknown): number {
   return maxBytes & ~7;
 }
 
+/** What a container keeps in its arena besides items: its table. */
+export interface ContainerTable {
+  /** Makes a fresh, empty table (the arena is empty). */
+  reset(what: string): void;
+  /** Rewrites the offsets it holds when the arena compacts. */
+  relocate(forward: (offset: number) => number): void;
+}
+
 /**
- * The state of the container being constructed: the one being revived, or
- * a new one of `kind` in the memory of `cls` (a class or `new.target`).
- * Returns whether it is new, so the constructor fills only new ones.
+ * The state and table of the container being constructed: the one being
+ * revived, or a new, empty one of `kind` in the memory of `cls` (a class or
+ * `new.target`). `fresh` says it is new, so the constructor fills only new
+ * ones.
  */
-export function openState(cls: unknown, name: string, kind: number, options: ContainerOptions | undefined): [ContainerState, boolean] {
+export function openState<T extends ContainerTable>(
+  cls: unknown,
+  name: string,
+  kind: number,
+  options: ContainerOptions | undefined,
+  makeTable: (words: Int32Array, arena: Arena) => T,
+): { state: ContainerState; table: T; fresh: boolean } {
   const memory = memoryOf(cls);
   const data = attaching;
   attaching = undefined;
+  let state: ContainerState;
   if (data !== undefined) {
     if (data.words.length !== HEADER_WORDS || data.words[KIND] !== kind) {
       throw new TypeError(`cannot attach: the shared state is not a ${name}'s`);
     }
-    return [new ContainerState(memory, name, data), false];
+    state = new ContainerState(memory, name, data);
+  } else {
+    const maxBytes = checkMaxBytes(`${name}()`, options?.maxBytes);
+    const words = new Int32Array(memory.allocate(HEADER_WORDS * 4));
+    words[KIND] = kind;
+    words[ID_LO] = (Math.random() * 2 ** 32) | 0;
+    words[ID_HI] = (Math.random() * 2 ** 21) | 0;
+    const arena = createArena(memory, words, maxBytes);
+    state = new ContainerState(memory, name, { words, arena, lock: new RLock() });
   }
-  const where = `${name}()`;
-  const maxBytes = checkMaxBytes(where, options?.maxBytes);
-  const words = new Int32Array(memory.allocate(HEADER_WORDS * 4));
-  words[KIND] = kind;
-  words[ID_LO] = (Math.random() * 2 ** 32) | 0;
-  words[ID_HI] = (Math.random() * 2 ** 21) | 0;
-  const arena = createArena(memory, words, maxBytes);
-  return [new ContainerState(memory, name, { words, arena, lock: new RLock() }), true];
+  const table = makeTable(state.words, state.arena);
+  state.arena.onRelocate((forward) => table.relocate(forward));
+  if (data === undefined) {
+    state.arena.refresh(); // nobody else can see it yet: no lock needed
+    table.reset(`${name}()`);
+  }
+  return { state, table, fresh: data === undefined };
 }
 
 /** Container ids held by the async body running in the current async context. */

@@ -101,14 +101,11 @@ export class SharedDict<K extends DictKey = DictKey, V = unknown> extends Shared
    *   another SharedDict) or a plain object.
    */
   constructor(entries?: DictSource<K, V> | null, options?: ContainerOptions) {
-    const [state, fresh] = openState(new.target, 'SharedDict', DICT, options);
+    const { state, table, fresh } = openState(new.target, 'SharedDict', DICT, options, (words, arena) => new DictTable(words, arena));
     super(state);
     this.#state = state;
-    this.#table = new DictTable(state.words, state.arena);
-    state.arena.onRelocate((forward) => this.#table.relocate(forward));
+    this.#table = table;
     if (!fresh) return;
-    state.arena.refresh(); // nobody else can see it yet: no lock needed
-    this.#table.reset('SharedDict()');
     if (entries !== undefined && entries !== null) this.update(entries);
   }
 

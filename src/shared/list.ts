@@ -89,14 +89,11 @@ export class SharedList<T = unknown> extends SharedContainer implements Iterable
 
   /** @param items Initial items. */
   constructor(items?: Iterable<T> | null, options?: ContainerOptions) {
-    const [state, fresh] = openState(new.target, 'SharedList', LIST, options);
+    const { state, table, fresh } = openState(new.target, 'SharedList', LIST, options, (words, arena) => new ListTable(words, arena));
     super(state);
     this.#state = state;
-    this.#table = new ListTable(state.words, state.arena);
-    state.arena.onRelocate((forward) => this.#table.relocate(forward));
+    this.#table = table;
     if (!fresh) return;
-    state.arena.refresh(); // nobody else can see it yet: no lock needed
-    this.#table.reset('SharedList()');
     if (items !== undefined && items !== null) this.extend(items);
   }
 
