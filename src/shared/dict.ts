@@ -1,46 +1,22 @@
 import { inspect } from 'node:util';
 import { registerShareable, revive } from '../share/protocol.js';
-import { InvalidStateError, KeyError } from '../errors.js';
-import { DICT, LIVE, VERSION, blockSize } from './container-layout.js';
+import { KeyError } from '../errors.js';
+import { DICT, LIVE, blockSize } from './container-layout.js';
 import {
   isThenable, openState, reviveWith, SharedContainer, writing, type ContainerData, type ContainerOptions, type ContainerState,
 } from './container.js';
 import { DictTable } from './dict-table.js';
+import { LiveEntries, pairsOf, type DictSource } from './dict-entries.js';
 import { encodeKey, keepKey, type DictKey, type EncodedKey } from './dict-key.js';
 import {
   discard, dropValue, encodeAll, encodeValue, fitsInPlace, freeItem, payloadOf, readKey, readValue, settle, writeItem, writeValue,
   type EncodedValue,
 } from './stored-item.js';
-import { showTyped } from './typecodes.js';
 import type { Arena } from './arena.js';
 
 export type { DictKey } from './dict-key.js';
 
-/** What the constructor and `update()` take: pairs (a Map, another SharedDict, an array of pairs…) or a plain object. */
-export type DictSource<K, V> = Iterable<readonly [K, V]> | { readonly [key: string]: V };
-
-/** The `[key, value]` pairs of `source`, checked. */
-function pairsOf<K, V>(source: DictSource<K, V>, where: string): [K, V][] {
-  if (source instanceof SharedDict) return [...(source as SharedDict<K & DictKey, V>).entries()] as [K, V][];
-  if (typeof source !== 'object' || source === null) {
-    throw new TypeError(`${where}: expected pairs or a plain object, got ${showTyped(source)}`);
-  }
-  if (!(Symbol.iterator in source)) {
-    const proto = Object.getPrototypeOf(source);
-    if (proto !== Object.prototype && proto !== null) {
-      throw new TypeError(`${where}: expected pairs or a plain object, got ${showTyped(source)}`);
-    }
-    return Object.entries(source) as [K, V][];
-  }
-  const pairs: [K, V][] = [];
-  for (const pair of source as Iterable<unknown>) {
-    if (!Array.isArray(pair) || pair.length !== 2) {
-      throw new TypeError(`${where}: element ${pairs.length} is not a [key, value] pair, got ${showTyped(pair)}`);
-    }
-    pairs.push([pair[0], pair[1]]);
-  }
-  return pairs;
-}
+export type { DictSource } from './dict-entries.js';
 
 /**
  * A dict in shared memory that every thread reads and writes directly
@@ -431,48 +407,6 @@ export class SharedDict<K extends DictKey = DictKey, V = unknown> extends Shared
   /** @internal */
   static [revive](data: ContainerData): SharedDict {
     return reviveWith(data, () => new this());
-  }
-}
-
-/** The live iterator of a SharedDict (see its `[Symbol.iterator]`). */
-class LiveEntries<K, V> implements IterableIterator<[K, V]> {
-  readonly #state: ContainerState;
-  readonly #table: DictTable;
-  readonly #version: number;
-  #position = 0;
-  #done = false;
-
-  constructor(state: ContainerState, table: DictTable) {
-    this.#state = state;
-    this.#table = table;
-    this.#version = Atomics.load(state.words, VERSION);
-  }
-
-  next(): IteratorResult<[K, V]> {
-    if (this.#done) return { done: true, value: undefined };
-    const state = this.#state;
-    state.enter();
-    try {
-      if (state.words[VERSION] !== this.#version) {
-        throw new InvalidStateError(
-          'SharedDict changed size during iteration (a key was added or removed); iterate over entries(), ' +
-            'a snapshot, when other threads may write',
-        );
-      }
-      const table = this.#table;
-      while (this.#position < table.used) {
-        const block = table.blockOf(this.#position++);
-        if (block !== 0) return { done: false, value: [readKey(state.arena, block) as K, readValue(state.arena, block) as V] };
-      }
-      this.#done = true;
-      return { done: true, value: undefined };
-    } finally {
-      state.leave();
-    }
-  }
-
-  [Symbol.iterator](): IterableIterator<[K, V]> {
-    return this;
   }
 }
 

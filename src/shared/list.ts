@@ -1,43 +1,19 @@
 import { inspect } from 'node:util';
 import { registerShareable, revive } from '../share/protocol.js';
 import { InvalidStateError } from '../errors.js';
-import { BLOCK_HEADER, LIST, TOKEN, USED, VALUE_LENGTH, VERSION, blockSize } from './container-layout.js';
+import { LIST, USED, VERSION, blockSize } from './container-layout.js';
 import {
   isThenable, openState, reviveWith, SharedContainer, writing, type ContainerData, type ContainerOptions, type ContainerState,
 } from './container.js';
 import { ListTable } from './list-table.js';
+import { bound, finding, integer, position } from './list-index.js';
 import { sortOrder, type SortOptions } from './list-order.js';
 import {
-  discard, dropValue, encodeAll, encodeValue, fitsInPlace, freeItem, readValue, writeItem, writeValue, type EncodedValue,
+  dropValue, encodeAll, encodeValue, fitsInPlace, freeItem, readValue, writeItem, writeValue, type EncodedValue,
 } from './stored-item.js';
 import { showTyped } from './typecodes.js';
 
 export type { SortOptions } from './list-order.js';
-
-function integer(value: unknown, name: string, where: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw new TypeError(`${where}: ${name} must be an integer, got ${showTyped(value)}`);
-  }
-  return value;
-}
-
-/** Python's item index: negative counts from the end. */
-function position(index: unknown, length: number, where: string): number {
-  const i = integer(index, 'index', where);
-  const at = i < 0 ? i + length : i;
-  if (at < 0 || at >= length) {
-    throw new RangeError(length === 0 ? `${where}: the list is empty` : `${where}: index ${i} is out of range for length ${length}`);
-  }
-  return at;
-}
-
-/** A slice bound as `Array.prototype.slice` reads it: negative from the end, clamped to [0, length]. */
-function bound(value: unknown, length: number, fallback: number, where: string): number {
-  if (value === undefined) return fallback;
-  const n = Math.trunc(Number(value));
-  if (Number.isNaN(n)) throw new TypeError(`${where}: expected a number, got ${showTyped(value)}`);
-  return n < 0 ? Math.max(length + n, 0) : Math.min(n, length);
-}
 
 /**
  * A list in shared memory that every thread reads and writes directly
@@ -199,7 +175,7 @@ export class SharedList<T = unknown> extends SharedContainer implements Iterable
    */
   remove(value: T): void {
     const where = 'SharedList.remove()';
-    this.#finding(value, (find) => this.#splice(where, [], (length) => {
+    finding(this.#state.arena, this.#table, value, (find) => this.#splice(where, [], (length) => {
       const at = find(0, length);
       if (at < 0) throw new RangeError(`${where}: ${inspect(value)} is not in the list`);
       return [at, 1];
@@ -255,14 +231,14 @@ export class SharedList<T = unknown> extends SharedContainer implements Iterable
    */
   index(value: T, start?: number, stop?: number): number {
     const where = 'SharedList.index()';
-    const at = this.#finding(value, (find) => this.#locked((length) => find(bound(start, length, 0, where), bound(stop, length, length, where))));
+    const at = finding(this.#state.arena, this.#table, value, (find) => this.#locked((length) => find(bound(start, length, 0, where), bound(stop, length, length, where))));
     if (at < 0) throw new RangeError(`${where}: ${inspect(value)} is not in the list`);
     return at;
   }
 
   /** The position of the first item equal to `value` from `fromIndex` on, or -1, as `Array.prototype.indexOf`. */
   indexOf(value: T, fromIndex?: number): number {
-    return this.#finding(value, (find) => this.#locked((length) => find(bound(fromIndex, length, 0, 'SharedList.indexOf()'), length)));
+    return finding(this.#state.arena, this.#table, value, (find) => this.#locked((length) => find(bound(fromIndex, length, 0, 'SharedList.indexOf()'), length)));
   }
 
   /** Whether an item equals `value`. */
@@ -272,7 +248,7 @@ export class SharedList<T = unknown> extends SharedContainer implements Iterable
 
   /** How many items equal `value`. @see Python's `list.count()` */
   count(value: T): number {
-    return this.#finding(value, (find) => this.#locked((length) => {
+    return finding(this.#state.arena, this.#table, value, (find) => this.#locked((length) => {
       let count = 0;
       for (let at = find(0, length); at >= 0; at = find(at + 1, length)) count++;
       return count;
@@ -424,43 +400,6 @@ export class SharedList<T = unknown> extends SharedContainer implements Iterable
       if (count > values.length) table.shrink(where);
       return { removed, length: table.length };
     });
-  }
-
-  /**
-   * Runs `fn(find)`, where `find(from, to)` (called under the lock) is the
-   * first index in [from, to) whose item equals `value`, or -1. `value` is
-   * encoded once, before the lock is taken.
-   */
-  #finding<R>(value: unknown, fn: (find: (from: number, to: number) => number) => R): R {
-    const needles = [encodeValue(value, 'value')];
-    try {
-      // 0 and -0 are equal, as Python's 0 == -0.0 (their encodings differ).
-      if (value === 0) needles.push(encodeValue(Object.is(value, 0) ? -0 : 0, 'value'));
-      // A needle holding shared buffers equals nothing: its encoding only names them by position.
-      const found = needles[0]!.token !== 0 ? () => -1 : (from: number, to: number) => this.#search(needles, from, to);
-      return fn(found);
-    } finally {
-      for (const needle of needles) discard(needle);
-    }
-  }
-
-  #search(needles: readonly EncodedValue[], from: number, to: number): number {
-    const arena = this.#state.arena;
-    const ints = arena.ints;
-    const bytes = arena.bytes;
-    for (let i = from; i < to; i++) {
-      const block = this.#table.at(i);
-      const at = block >> 2;
-      if (ints[at + TOKEN] !== 0) continue;
-      const length = ints[at + VALUE_LENGTH]!;
-      for (const needle of needles) {
-        if (needle.length !== length) continue;
-        let j = 0;
-        while (j < length && bytes[block + BLOCK_HEADER + j] === needle.bytes[j]) j++;
-        if (j === length) return i;
-      }
-    }
-    return -1;
   }
 
   /** @internal */
