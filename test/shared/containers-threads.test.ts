@@ -142,6 +142,34 @@ test('a Lock, a Value, a Queue and a SharedList stored in a SharedDict are the s
   assert.equal(theirs.locked(), true);
 });
 
+test('a Lock stored after a worker started reaches it live, and one the worker stores reaches this thread', async () => {
+  const d = new SharedDict<string, Lock>();
+  const control = ints(2);
+  const worker = new Thread({
+    target: (shared: SharedDict<string, Lock>, control: Int32Array) => {
+      Atomics.wait(control, 0, 0, 10_000); // until the lock is stored
+      const lock = shared.get('stored later')!;
+      lock.acquireSync();
+      shared.set('from the worker', new (lock.constructor as new () => Lock)());
+      Atomics.store(control, 1, 1);
+      Atomics.notify(control, 1);
+    },
+    args: [d, control],
+  });
+  worker.start();
+  const lock = new Lock();
+  d.set('stored later', lock);
+  Atomics.store(control, 0, 1);
+  Atomics.notify(control, 0);
+  while (Atomics.load(control, 1) === 0) await Atomics.waitAsync(control, 1, 0).value;
+  await worker.join();
+  assert.equal(worker.exception, undefined);
+  assert.equal(lock.locked(), true, 'the worker holds this very lock');
+  const theirs = d.get('from the worker')!;
+  assert.equal(theirs.acquireSync({ blocking: false }), true, 'a new lock, made in the worker, reached here');
+  assert.equal(d.get('from the worker')!.locked(), true, 'and every read of it is the same lock');
+});
+
 test('a SharedDict arrives live through a Queue, inside a SharedList, and as a pool task\'s argument', async () => {
   const d = new SharedDict<string, string>();
   const queue = new Queue<SharedDict<string, string>>();
