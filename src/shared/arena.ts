@@ -28,7 +28,7 @@
 import type { Memory } from '../memory/memory.js';
 import {
   ARENA_START, BLOCK_HEADER, BUFFERS, CAPACITY, FREE_BLOCK, GARBAGE, INITIAL_ARENA, KEY_LENGTH, LIVE_BLOCK, MAX, SIZE,
-  STATE, TOKEN, TOP, VALUE_LENGTH, blockSize,
+  STATE, TABLE, TOKEN, TOP, USED, VALUE_LENGTH, blockSize,
 } from './container-layout.js';
 
 /** Rewrites every block offset a container holds: `forward(old)` is the block's new offset. */
@@ -148,10 +148,17 @@ export class Arena {
     }
   }
 
-  /** Forgets every block at once (the container was cleared); the capacity stays. */
+  /**
+   * Forgets every block at once, the container's table included (TABLE and
+   * USED become 0, as in a new container): the container was cleared and
+   * builds an empty table next. The capacity stays.
+   */
   reset(): void {
-    this.#words[TOP] = ARENA_START;
-    this.#words[GARBAGE] = 0;
+    const words = this.#words;
+    words[TOP] = ARENA_START;
+    words[GARBAGE] = 0;
+    words[TABLE] = 0;
+    words[USED] = 0;
   }
 
   /** The payload bytes a block can hold. */

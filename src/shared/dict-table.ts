@@ -38,11 +38,9 @@ export class DictTable {
     this.#arena = arena;
   }
 
-  /** A fresh, empty table, for a new dict or a cleared one (whose arena was reset). */
+  /** A fresh, empty table, for a new dict or a cleared one (whose arena was reset: no table). */
   reset(what: string): void {
-    this.#words[TABLE] = 0;
-    this.#words[USED] = 0;
-    this.#words[VERSION]!++;
+    this.#words[VERSION]!++; // live iterators of what was there stop
     this.#build(MIN_SLOTS, what);
   }
 

@@ -20,10 +20,8 @@ export class ListTable {
     this.#arena = arena;
   }
 
-  /** A fresh, empty table, for a new list or a cleared one (whose arena was reset). */
+  /** A fresh, empty table, for a new list or a cleared one (whose arena was reset: no table). */
   reset(what: string): void {
-    this.#words[TABLE] = 0;
-    this.#words[USED] = 0;
     this.#resize(MIN_REFS, what);
   }
 

@@ -42,13 +42,17 @@ export interface TestDict<K = any, V = any> {
 /** The list API the suites use. */
 export interface TestList<T = any> {
   get(index: number): Awaitable<T>;
+  at(index: number): Awaitable<T | undefined>;
   set(index: number, value: T): Awaitable<unknown>;
   append(item: T): Awaitable<void>;
+  push(...items: T[]): Awaitable<number>;
   extend(items: Iterable<T>): Awaitable<void>;
   insert(index: number, item: T): Awaitable<void>;
   pop(index?: number): Awaitable<T>;
   remove(value: T): Awaitable<void>;
   index(value: T, start?: number, stop?: number): Awaitable<number>;
+  indexOf(value: T, fromIndex?: number): Awaitable<number>;
+  includes(value: T): Awaitable<boolean>;
   count(value: T): Awaitable<number>;
   slice(start?: number, end?: number): Awaitable<T[]>;
   splice(start: number, deleteCount?: number, ...items: T[]): Awaitable<T[]>;

@@ -8,119 +8,15 @@ import { RLock } from '../../src/sync/rlock.js';
 import { DataCloneError, InvalidStateError, KeyError, TimeoutError } from '../../src/errors.js';
 import { arenaOf, below, publishedBuffers, random, sent } from './containers-support.js';
 
-test('keys: 1, "1", 1n and true are four keys; 0 and -0 are one, and so is NaN (as in a Map)', () => {
-  const d = new SharedDict<any, string>();
-  d.set(1, 'number').set('1', 'string').set(1n, 'bigint').set(true, 'boolean').set(null, 'null').set(undefined, 'undefined');
-  assert.equal(d.size, 6);
-  assert.deepEqual([d.get(1), d.get('1'), d.get(1n), d.get(true), d.get(null), d.get(undefined)], ['number', 'string', 'bigint', 'boolean', 'null', 'undefined']);
-  assert.equal(d.get(1.0), 'number');
-  d.set(-0, 'zero');
-  assert.equal(d.get(0), 'zero');
-  d.set(NaN, 'nan');
-  assert.equal(d.get(Number('not a number')), 'nan');
-  assert.equal(d.get(new Float64Array(new Uint32Array([1, 0x7ff80000]).buffer)[0]!), 'nan', 'a NaN with other bits');
-  assert.equal(d.size, 8);
+test('keys: a NaN with other bits is the one NaN key; a key read back is a new copy', () => {
+  const d = new SharedDict<any, string>([[NaN, 'nan'], [[1, [2]], 'array']]);
+  assert.equal(d.get(new Float64Array(new Uint32Array([1, 0x7ff80000]).buffer)[0]!), 'nan');
+  const [, key] = [...d.keys()];
+  key[1].push(3);
+  assert.equal(d.get([1, [2]]), 'array');
 });
 
-test('keys: arrays are compared by value, like Python tuples, and stored as copies', () => {
-  const d = new SharedDict<any, number>();
-  const key = [1, 'a', [2n, null]];
-  d.set(key, 1);
-  assert.equal(d.get([1, 'a', [2n, null]]), 1);
-  assert.equal(d.get([1, 'a', [2n, undefined]]), undefined);
-  assert.equal(d.get([1, 'a']), undefined);
-  key.push('changed');
-  assert.deepEqual([...d.keys()], [[1, 'a', [2n, null]]], 'changing the array later changes nothing stored');
-  const shared = [7];
-  d.set([shared, shared], 2); // the same array twice is the same key as two equal arrays
-  assert.equal(d.get([[7], [7]]), 2);
-  d.set([-0, NaN], 3);
-  assert.equal(d.get([0, NaN]), 3);
-});
-
-test('keys: objects, Maps, Dates, functions and symbols are refused with a TypeError; nothing changes', () => {
-  const d = new SharedDict<any, number>({ a: 1 });
-  for (const key of [{}, new Map(), new Date(0), () => 1, Symbol('s'), [1, {}], new Lock()]) {
-    assert.throws(() => d.set(key, 2), { name: 'TypeError', message: /SharedDict\.set\(\): a key must be a string, number/ });
-    assert.throws(() => d.get(key), TypeError);
-  }
-  assert.throws(() => d.set([1, {}], 1), { message: /got an array holding an instance of Object/ });
-  assert.throws(() => d.set(new Array(2), 1), { message: 'SharedDict.set(): the key is an array with a hole at index 0' });
-  const cycle: unknown[] = [];
-  cycle.push(cycle);
-  assert.throws(() => d.set(cycle, 1), { message: /nests arrays deeper than 32/ });
-  assert.deepEqual(d.toMap(), new Map([['a', 1]]));
-});
-
-test('insertion order is kept: an overwrite keeps the place, a delete and set moves the key last (Python 3.7+)', () => {
-  const d = new SharedDict<string, number>([['a', 1], ['b', 2], ['c', 3]]);
-  d.set('a', 10);
-  assert.deepEqual([...d.keys()], ['a', 'b', 'c']);
-  d.delete('a');
-  d.set('a', 11);
-  assert.deepEqual([...d.entries()], [['b', 2], ['c', 3], ['a', 11]]);
-});
-
-test('.get() with a fallback, .has(), .delete()', () => {
-  const d = new SharedDict<string, number | undefined>({ x: undefined });
-  assert.equal(d.get('x', 5), undefined, 'a stored undefined is a value');
-  assert.equal(d.get('y', 5), 5);
-  assert.equal(d.has('x'), true);
-  assert.equal(d.delete('x'), true);
-  assert.equal(d.delete('x'), false);
-  assert.equal(d.has('x'), false);
-});
-
-test('.pop() - returns the value, or the fallback; KeyError naming the key otherwise', () => {
-  const d = new SharedDict<any, string>([[[1, 'k'], 'v']]);
-  assert.equal(d.pop('nope', 'fallback'), 'fallback');
-  assert.equal(d.pop('nope', undefined), undefined);
-  assert.throws(() => d.pop('nope'), (error: KeyError) => {
-    assert.ok(error instanceof KeyError);
-    assert.equal(error.code, 'ERR_WEFT_KEY');
-    assert.equal(error.key, 'nope');
-    assert.equal(error.message, "SharedDict.pop(): 'nope' is not in the dict");
-    return true;
-  });
-  assert.equal(d.pop([1, 'k']), 'v');
-  assert.equal(d.size, 0);
-});
-
-test('.popitem() - the last item inserted (LIFO); KeyError when empty', () => {
-  const d = new SharedDict<number, string>([[1, 'a'], [2, 'b'], [3, 'c']]);
-  d.delete(3);
-  assert.deepEqual(d.popitem(), [2, 'b']);
-  d.set(4, 'd');
-  assert.deepEqual(d.popitem(), [4, 'd']);
-  assert.deepEqual(d.popitem(), [1, 'a']);
-  assert.throws(() => d.popitem(), { name: 'KeyError', message: 'SharedDict.popitem(): the dict is empty' });
-});
-
-test('.setdefault() - the stored value, or the fallback stored and returned', () => {
-  const d = new SharedDict<string, number[]>();
-  const list = d.setdefault('k', [1]);
-  assert.deepEqual(list, [1]);
-  assert.deepEqual(d.setdefault('k', [2]), [1]);
-  assert.deepEqual(d.get('k'), [1]);
-});
-
-test('.update() - from a Map, a plain object, pairs and another SharedDict; later pairs win', () => {
-  const d = new SharedDict<string, number>();
-  d.update(new Map([['a', 1]]));
-  d.update({ b: 2 });
-  d.update([['c', 3], ['a', 4]]);
-  d.update(new SharedDict<string, number>({ d: 5 }));
-  assert.deepEqual([...d.entries()], [['a', 4], ['b', 2], ['c', 3], ['d', 5]]);
-  assert.throws(() => d.update([['e', 1], ['f'] as unknown as [string, number]]), {
-    name: 'TypeError',
-    message: 'SharedDict.update(): element 1 is not a [key, value] pair, got an instance of Array',
-  });
-  assert.throws(() => d.update(new Date() as never), { message: 'SharedDict.update(): expected pairs or a plain object, got an instance of Date' });
-  assert.throws(() => d.update(42 as never), TypeError);
-  assert.equal(d.size, 4);
-});
-
-test('.update() is all or nothing: one value that cannot be stored, and nothing is', () => {
+test('a failed .update() withdraws the shared buffers its values published', () => {
   const d = new SharedDict<string, unknown>({ keep: 1 });
   const before = publishedBuffers();
   assert.throws(
@@ -129,19 +25,6 @@ test('.update() is all or nothing: one value that cannot be stored, and nothing 
   );
   assert.deepEqual(d.toMap(), new Map([['keep', 1]]));
   assert.equal(publishedBuffers(), before, "the Lock's buffer, published while encoding, was withdrawn");
-});
-
-test('a value that cannot be stored is a DataCloneError naming it, and the dict is unchanged', () => {
-  const d = new SharedDict<string, unknown>({ a: { n: 1 } });
-  assert.throws(() => d.set('a', { n: 2, f: Math.max }), { name: 'DataCloneError', message: /value\.f is a function \(max\)/ });
-  assert.throws(() => d.set('b', Symbol('x')), { name: 'DataCloneError', message: /symbol/ });
-  class Point {
-    constructor(readonly x: number) {}
-  }
-  assert.throws(() => d.set('c', [new Point(1)]), { name: 'DataCloneError', message: /value\[0\] is an instance of Point/ });
-  assert.throws(() => d.setdefault('d', () => 1), DataCloneError);
-  assert.throws(() => d.compute('a', () => ({ f() {} })), DataCloneError);
-  assert.deepEqual(d.toMap(), new Map([['a', { n: 1 }]]));
 });
 
 test('a write beyond maxBytes is a RangeError and changes nothing; smaller writes still go in', () => {
@@ -159,26 +42,6 @@ test('maxBytes must be an integer from 1024 to 2 GiB - 8', () => {
   assert.throws(() => new SharedDict(null, { maxBytes: 100 }), { name: 'RangeError', message: 'SharedDict(): maxBytes must be an integer from 1024 to 2147483640, got 100' });
   assert.throws(() => new SharedList(null, { maxBytes: 2 ** 31 }), RangeError);
   assert.throws(() => new SharedList(null, { maxBytes: 4096.5 }), RangeError);
-});
-
-test('values round-trip as structured clone does, and reads are copies', () => {
-  const value = {
-    date: new Date(5), re: /a+/gi, map: new Map([[1, { x: 1 }]]), set: new Set(['s']), bytes: new Uint8Array([1, 2]),
-    big: 2n ** 70n, neg: -0, nan: NaN, none: undefined, error: new RangeError('boom'), nested: [[[1]]],
-  };
-  const d = new SharedDict<string, any>();
-  d.set('v', value);
-  const read = d.get('v');
-  assert.deepEqual({ ...read, error: undefined }, { ...value, error: undefined });
-  assert.ok(read.error instanceof RangeError && read.error.message === 'boom');
-  assert.ok(Object.is(read.neg, -0));
-  const cyclic: any = { name: 'c' };
-  cyclic.self = cyclic;
-  d.set('c', cyclic);
-  const back = d.get('c');
-  assert.equal(back.self, back);
-  read.nested[0][0][0] = 99;
-  assert.deepEqual(d.get('v').nested, [[[1]]], 'changing a read value changes nothing stored');
 });
 
 test('a SharedArrayBuffer in a value stays the same memory; its registration lives exactly as long as the value', () => {
@@ -224,14 +87,12 @@ test('.compute() - replaces atomically, with (current, exists); fn failing or as
   assert.equal(d.getLock().locked(), false);
 });
 
-test('.keys(), .values(), .entries(), .toMap() and .forEach() are snapshots taken when called', () => {
+test('.toMap() and .forEach() work on snapshots taken when called', () => {
   const d = new SharedDict<string, number>({ a: 1, b: 2 });
-  const keys = d.keys();
-  const entries = d.entries();
+  const map = d.toMap();
   d.set('c', 3);
   d.delete('a');
-  assert.deepEqual([...keys], ['a', 'b']);
-  assert.deepEqual([...entries], [['a', 1], ['b', 2]]);
+  assert.deepEqual(map, new Map([['a', 1], ['b', 2]]));
   const visited: string[] = [];
   d.forEach((value, key, dict) => {
     visited.push(`${key}=${value}`);
@@ -239,24 +100,6 @@ test('.keys(), .values(), .entries(), .toMap() and .forEach() are snapshots take
   });
   assert.deepEqual(visited, ['b=2', 'c=3']);
   assert.deepEqual([...d.values()], [2, 3, 2, 3]);
-});
-
-test('iterating the dict is live: overwritten values are seen, an added or removed key throws InvalidStateError', () => {
-  const d = new SharedDict<string, number>({ a: 1, b: 2, c: 3 });
-  const seen: [string, number][] = [];
-  for (const entry of d) {
-    seen.push(entry);
-    d.set('c', 30); // not a change of size
-  }
-  assert.deepEqual(seen, [['a', 1], ['b', 2], ['c', 30]]);
-  const iterator = d[Symbol.iterator]();
-  assert.deepEqual(iterator.next().value, ['a', 1]);
-  d.set('d', 4);
-  assert.throws(() => iterator.next(), (error: Error) => error instanceof InvalidStateError && /SharedDict changed size during iteration/.test(error.message));
-  const done = d[Symbol.iterator]();
-  assert.equal([...done].length, 4);
-  d.delete('a');
-  assert.deepEqual(done.next(), { done: true, value: undefined }, 'an exhausted iterator stays exhausted');
 });
 
 test('.withLockSync() - one atomic step, reentrant, released on a throw; an async body is refused', () => {
