@@ -22,8 +22,9 @@ export type { DictSource } from './dict-entries.js';
  * A dict in shared memory that every thread reads and writes directly
  * (Python's `multiprocessing.Manager().dict()`, without the manager): keys
  * and values are stored encoded in shared memory, and each call takes the
- * dict's lock for a few microseconds — no message to an owner. Passing it to
- * a Thread, a pool task or a Queue gives the other side a live handle.
+ * dict's lock for a moment (well under a microsecond for a small item) — no
+ * message to an owner. Passing it to a Thread, a pool task or a Queue gives
+ * the other side a live handle.
  *
  * **Keys** are strings, numbers, bigints, booleans, null, undefined, or
  * arrays of those compared by value like Python tuples (`[1, 'a']` finds
@@ -41,8 +42,8 @@ export type { DictSource } from './dict-entries.js';
  * (by any thread) while it runs.
  *
  * Every method is synchronous and atomic. It blocks only while another
- * thread holds the lock: that is a few microseconds unless that thread is
- * inside a long `withLockSync` body. On the main thread, `await
+ * thread holds the lock: a moment, unless that thread is inside a long
+ * `withLockSync` body. On the main thread, `await
  * dict.withLock((d) => d.get(key))` waits for the lock without blocking.
  * The dict grows as needed and reuses the space of deleted and overwritten
  * items; a write that cannot be done (a value that cannot be cloned, or

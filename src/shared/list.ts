@@ -19,8 +19,8 @@ export type { SortOptions } from './list-order.js';
  * A list in shared memory that every thread reads and writes directly
  * (Python's `multiprocessing.Manager().list()`, without the manager): items
  * are any structured-clone values, stored encoded in shared memory, and
- * each call takes the list's lock for a few microseconds. Passing it to a
- * Thread, a pool task or a Queue gives the other side a live handle;
+ * each call takes the list's lock for a moment. Passing it to a Thread, a
+ * pool task or a Queue gives the other side a live handle;
  * shareables stored in it (a Lock, a Queue, a SharedDict…) stay live.
  *
  * Indices follow Python: `get(-1)` is the last item, and an index out of
