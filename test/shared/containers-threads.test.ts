@@ -88,19 +88,29 @@ test('a compound update under withLockSync keeps an invariant every other thread
 
 test('readers in other threads see every item while a writer grows, shrinks and compacts the arena', async () => {
   const dict = new SharedDict<number, string>();
-  const stats = ints(3);
+  // [0] reads of an item, [1] wrong values, [2] the writer is running, [3] it is done.
+  const stats = ints(4);
   const writer = new Thread({
-    target: (d: SharedDict<number, string>) => {
+    target: (d: SharedDict<number, string>, out: Int32Array) => {
       for (let round = 0; round < 3; round++) {
-        for (let i = 0; i < 6000; i++) d.set(i, `v${i}:`.padEnd(10 + (i % 90), '.'));
+        for (let i = 0; i < 6000; i++) {
+          d.set(i, `v${i}:`.padEnd(10 + (i % 90), '.'));
+          if (i === 100 && round === 0) {
+            Atomics.store(out, 2, 1);
+            Atomics.notify(out, 2);
+          }
+        }
         for (let i = 0; i < 6000; i += 2) d.delete(i);
       }
+      Atomics.store(out, 3, 1);
     },
-    args: [dict],
+    args: [dict, stats],
   });
   const readers = Array.from({ length: 2 }, () => new Thread({
     target: (d: SharedDict<number, string>, out: Int32Array) => {
-      for (let n = 0; n < 20000; n++) {
+      Atomics.wait(out, 2, 0, 10_000); // until the writer has begun
+      // Read for as long as the writer writes, and a little after.
+      for (let n = 0; Atomics.load(out, 3) === 0 || n < 1000; n++) {
         const i = (n * 7919) % 6000;
         const value = d.get(i);
         if (value === undefined) continue;
