@@ -45,6 +45,21 @@ export interface FutureInternals {
   failed(future: Future<unknown>): boolean;
   addWaiter(future: Future<unknown>, waiter: Waiter): void;
   removeWaiter(future: Future<unknown>, waiter: Waiter): void;
+  /**
+   * For an executor that sends tasks ahead to a worker which may not have
+   * started them: while the future is pending, `cancel()` and `running()`
+   * call `prober.probe(task, withdraw)` to ask whether the worker has taken
+   * the task — `cancel()` with `withdraw` true, so the executor takes the
+   * task back if it can. `true` means taken: the future becomes running.
+   * `undefined` removes the probe. (One prober per executor and the task as
+   * its argument: nothing is allocated per future.)
+   */
+  setProbe(future: Future<unknown>, prober: Prober | undefined, task?: unknown): void;
+}
+
+/** @internal See {@link FutureInternals.setProbe}. */
+export interface Prober {
+  probe(task: unknown, withdraw: boolean): boolean;
 }
 
 /** @internal Assigned in `Future`'s static block, the one place that sees its private fields. */
@@ -171,6 +186,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
   // Settle #promise once the future is done (set while it is pending).
   #resolve: ((value: unknown) => void) | undefined;
   #reject: ((error: unknown) => void) | undefined;
+  // Set by an executor while the task is in a worker's hands but maybe not started (see FutureInternals.setProbe).
+  #prober: Prober | undefined;
+  #task: unknown;
 
   static {
     internals = {
@@ -178,6 +196,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
       failed: (future) => future.#failed,
       addWaiter: (future, waiter) => void (future.#waiters ??= new Set()).add(waiter),
       removeWaiter: (future, waiter) => void future.#waiters?.delete(waiter),
+      setProbe: (future, prober, task) => {
+        future.#prober = prober;
+        future.#task = task;
+      },
     };
   }
 
@@ -188,6 +210,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * `CancelledError`) and runs the done callbacks.
    */
   cancel(): boolean {
+    if (this.#state === 'PENDING' && this.#taken(true)) return false;
     const state = this.#state;
     if (state === 'RUNNING' || state === 'FINISHED') return false;
     if (state !== 'PENDING') return true;
@@ -204,7 +227,17 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** Whether the call is running now (and so cannot be cancelled). */
   running(): boolean {
+    if (this.#state === 'PENDING') this.#taken(false);
     return this.#state === 'RUNNING';
+  }
+
+  /** Asks the executor's probe whether a worker has taken the call; if so the future is running now. */
+  #taken(withdraw: boolean): boolean {
+    const prober = this.#prober;
+    if (prober === undefined || !prober.probe(this.#task, withdraw)) return false;
+    this.#prober = this.#task = undefined;
+    this.#state = 'RUNNING';
+    return true;
   }
 
   /** Whether the future was cancelled or has finished. */
@@ -255,6 +288,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * @throws `InvalidStateError` if the future is already running or finished.
    */
   setRunningOrNotifyCancel(): boolean {
+    this.#prober = this.#task = undefined;
     if (this.#state === 'CANCELLED') {
       this.#state = 'CANCELLED_AND_NOTIFIED';
       if (this.#waiters !== undefined) for (const waiter of [...this.#waiters]) waiter.addCancelled(this);

@@ -16,7 +16,7 @@
 
 import * as weftErrors from '../errors.js';
 import { BrokenExecutorError, ShutDownError, TimeoutError, WorkerDiedError, type WorkerDeath } from '../errors.js';
-import { Future } from '../futures/future.js';
+import { Future, internals as futureInternals, type Prober } from '../futures/future.js';
 import { hold, release } from '../memory/keep-alive.js';
 import { describeTarget, type Target, type TargetDescription } from '../run/task.js';
 import { receiveError, type SentError } from '../run/error-transfer.js';
@@ -80,6 +80,10 @@ export interface Task {
   worker: Slot | undefined;
   /** Set when the task's outcome is decided before its worker answers (abort). */
   settled: boolean;
+  /** Where the transport put it, for `Link.withdraw` (-1: nowhere yet). */
+  ticket: number;
+  /** Taken back from its worker by a `cancel()` (and counted cancelled then). */
+  withdrawn: boolean;
 }
 
 /** A worker as its transport presents it to the engine. */
@@ -100,6 +104,15 @@ export interface Link {
   kill(): void;
   /** Hands the answers already waiting to the engine now, where the transport can (before a kill). */
   poll?(): void;
+  /**
+   * Takes back a task posted to the worker if the worker has not started it
+   * (it then answers `skipped`); false if it has. A transport without it
+   * cannot take tasks back: a task counts as running once posted, as a
+   * task in the call queue of Python's process pool does.
+   */
+  withdraw?(task: Task): boolean;
+  /** Whether the worker has started the posted task (with {@link withdraw}). */
+  taken?(task: Task): boolean;
 }
 
 /** What a link reports. Results come in the order tasks were posted. */
@@ -109,6 +122,8 @@ export interface LinkEvents {
   /** A chunk in which some calls threw: the results, and the errors by position. */
   partial(seq: number, values: unknown[], failures: [number, SentError][], micros: number): void;
   started(seq: number): void;
+  /** A task withdrawn before the worker started it (see `Link.withdraw`). */
+  skipped(seq: number): void;
   initFailed(error: SentError): void;
   exited(death: WorkerDeath | undefined): void;
 }
@@ -315,7 +330,7 @@ export class Engine {
     }
     const task: Task = {
       seq: this.#nextSeq++, future: future as Future<unknown>, target, args, chunk, priority, timeout, signal,
-      submitted: performance.now(), onAbort: undefined, timer: undefined, worker: undefined, settled: false,
+      submitted: performance.now(), onAbort: undefined, timer: undefined, worker: undefined, settled: false, ticket: -1, withdrawn: false,
     };
     if (signal !== undefined) {
       task.onAbort = () => this.#abort(task);
@@ -365,11 +380,12 @@ export class Engine {
     const id = this.#nextWorker++;
     let slot: Slot;
     const events: LinkEvents = {
-      returned: (seq, value, micros) => this.#answered(slot, seq, micros, true, value),
-      threw: (seq, error, micros) => this.#answered(slot, seq, micros, false, error),
+      returned: (seq, value, micros) => this.#answered(slot, seq, micros, 'returned', value),
+      threw: (seq, error, micros) => this.#answered(slot, seq, micros, 'threw', error),
       partial: (seq, values, failures, micros) =>
-        this.#answered(slot, seq, micros, true, new PartialChunk(values, failures.map(([index, error]) => [index, taskError(error)]))),
+        this.#answered(slot, seq, micros, 'returned', new PartialChunk(values, failures.map(([index, error]) => [index, taskError(error)]))),
       started: (seq) => this.#started(slot, seq),
+      skipped: (seq) => this.#answered(slot, seq, 0, 'skipped', undefined),
       initFailed: (error) => this.#initFailed(slot, error),
       exited: (death) => this.#exitedSlot(slot, death),
     };
@@ -424,7 +440,15 @@ export class Engine {
         continue;
       }
       this.#queue.shift();
-      if (task.future.running() === false) task.future.setRunningOrNotifyCancel();
+      // Python's thread pool keeps a task pending — cancellable — until a
+      // worker takes it; where the transport can take a posted task back,
+      // so does weft (ahead in a worker's window, it is not started yet).
+      // A task with a timeout or a signal counts as running at once.
+      if (slot.link.withdraw !== undefined && task.timeout === undefined && task.signal === undefined) {
+        futureInternals.setProbe(task.future, this.#prober, task);
+      } else if (task.future.running() === false) {
+        task.future.setRunningOrNotifyCancel();
+      }
       task.worker = slot;
       if (slot.inflight.length - slot.head === 0) this.#clearIdle(slot);
       slot.inflight.push(task);
@@ -451,19 +475,36 @@ export class Engine {
 
   #dropCancelled(task: Task): void {
     if (task.settled) return;
+    task.settled = true;
     task.future.setRunningOrNotifyCancel();
-    this.#cancelled++;
+    if (!task.withdrawn) this.#cancelled++;
     this.#detach(task);
   }
 
+  /**
+   * A windowed task's future asks whether its worker has taken it (see
+   * `FutureInternals.setProbe`); with `withdraw`, takes it back if not.
+   */
+  readonly #prober: Prober = { probe: (task, withdraw) => this.#probe(task as Task, withdraw) };
+
+  #probe(task: Task, withdraw: boolean): boolean {
+    const link = task.worker!.link;
+    if (!withdraw) return link.taken!(task);
+    if (!link.withdraw!(task)) return true;
+    task.withdrawn = true;
+    this.#cancelled++;
+    return false;
+  }
+
   #detach(task: Task): void {
+    futureInternals.setProbe(task.future, undefined);
     if (task.onAbort !== undefined) task.signal!.removeEventListener('abort', task.onAbort);
     if (task.timer !== undefined) clearTimeout(task.timer);
     task.onAbort = undefined;
     task.timer = undefined;
   }
 
-  #answered(slot: Slot, seq: number, micros: number, ok: boolean, outcome: unknown): void {
+  #answered(slot: Slot, seq: number, micros: number, how: 'returned' | 'threw' | 'skipped', outcome: unknown): void {
     const task = slot.inflight[slot.head];
     if (task === undefined || task.seq !== seq) {
       // Never expected: the worker answered out of order. Fail loudly rather than mismatch results.
@@ -475,18 +516,25 @@ export class Engine {
       slot.inflight.splice(0, slot.head);
       slot.head = 0;
     }
-    slot.answered++;
     slot.full = false;
+    if (this.#outstanding-- === 1) this.#busy(false);
+    this.#detach(task);
+    if (how === 'skipped') {
+      // Withdrawn (its future cancelled) before the worker started it.
+      task.worker = undefined;
+      this.#dropCancelled(task);
+      this.#schedule();
+      return;
+    }
+    slot.answered++;
     slot.busyMicros += micros;
     this.#meanMicros = this.#meanMicros < 0 ? micros : this.#meanMicros * 0.9 + micros * 0.1;
     const now = performance.now();
     this.#runTimes.add(micros / 1000);
     this.#waitTimes.add(Math.max(0, now - micros / 1000 - task.submitted));
-    if (this.#outstanding-- === 1) this.#busy(false);
-    this.#detach(task);
     if (!task.settled) {
       task.settled = true;
-      if (ok) {
+      if (how === 'returned') {
         this.#completed++;
         task.future.setResult(outcome);
       } else {
@@ -585,6 +633,11 @@ export class Engine {
     if (task.worker !== undefined && this.#outstanding-- === 1) this.#busy(false);
     task.worker = undefined;
     if (task.settled) return;
+    if (task.future.cancelled()) {
+      // Withdrawn before its worker started it: cancelled, not failed.
+      this.#dropCancelled(task);
+      return;
+    }
     task.settled = true;
     if (!task.future.running()) task.future.setRunningOrNotifyCancel();
     this.#failed++;
@@ -597,6 +650,8 @@ export class Engine {
     const pending = slot.inflight.slice(slot.head);
     slot.inflight.length = 0;
     slot.head = 0;
+    // Tasks taken back before the worker reached them are only cancelled.
+    while (pending.length > 0 && pending[0]!.future.cancelled()) this.#fail(pending.shift()!, undefined);
     if (pending.length > 0) {
       const first = pending[0]!;
       const killed = slot.killedFor?.task === first ? slot.killedFor.error : undefined;
@@ -612,6 +667,7 @@ export class Engine {
           const task = pending[i]!;
           if (this.#outstanding-- === 1) this.#busy(false);
           task.worker = undefined;
+          futureInternals.setProbe(task.future, undefined);
           if (!task.settled) this.#queue.unshift(task, task.priority);
           else this.#detach(task);
         }
@@ -669,6 +725,12 @@ export class Engine {
         }
       }
       for (const task of keep) this.#queue.push(task, task.priority);
+      // Sent ahead to a worker and not started: taken back where the
+      // transport can — all but the first of each window, which that worker
+      // is running or about to (as a worker holding a work item in Python).
+      for (const slot of this.#slots) {
+        for (let i = slot.head + 1; i < slot.inflight.length; i++) slot.inflight[i]!.future.cancel();
+      }
     }
     this.dispatch();
     this.#maybeIdle();

@@ -19,7 +19,7 @@ import { hold, release } from '../memory/keep-alive.js';
 import { decodeItem } from '../queue/codec.js';
 import { largestBody, MessageRing, wake, type RingBuffers, type SleepWord } from '../pool/transport/ring.js';
 import {
-  CHUNK, DEFINE, encodeBody, INIT_FAILED, ITEMS, ItemWriter, ON_PORT, PARTIAL, portEnvelope, REPORT_START, RETURNED, send, STARTED, STOP, THREW, type Body,
+  CHUNK, DEFINE, encodeBody, INIT_FAILED, ITEMS, ItemWriter, KIND_MASK, ON_PORT, PARTIAL, portEnvelope, REPORT_START, RETURNED, send, SKIPPED, STARTED, STOP, THREW, type Body,
 } from '../pool/transport/wire.js';
 import { loadBuiltins } from './load-builtins.js';
 import { isThenable, partialBody, PartialChunk, runChunk } from '../pool/worker-side.js';
@@ -156,7 +156,7 @@ async function serve(): Promise<void> {
       await sleep();
       continue;
     }
-    const kind = down.word(at, 0) & ~ON_PORT;
+    const kind = down.word(at, 0) & KIND_MASK;
     const seq = down.word(at, 1);
     const id = down.word(at, 2);
     const flags = down.word(at, 3);
@@ -177,7 +177,13 @@ async function serve(): Promise<void> {
       }
       continue;
     }
-    // A task.
+    // A task, unless the pool took it back first (a cancelled future).
+    if (!down.claim(at)) {
+      if ((down.word(at, 0) & ON_PORT) !== 0) portEnvelope(port);
+      down.consume(at);
+      reply(SKIPPED, seq, 0, undefined);
+      continue;
+    }
     if ((flags & REPORT_START) !== 0) reply(STARTED, seq, 0, undefined);
     const began = performance.now();
     try {

@@ -59,10 +59,7 @@ describeForExecutor('ThreadPoolExecutor', 'ThreadPoolExecutorTest', (factory, ex
     assert.equal(executor.stats().workers.length, 1);
   });
 
-  const windowed =
-    'bug: a task sent ahead into a busy worker\'s window reports running() and cannot be cancelled (the engine marks a task ' +
-    'running when it posts it); Python\'s thread pool keeps it pending until a worker takes it';
-  it('test_executor_map_current_future_cancel', { ...needsEvent(factory), todo: windowed }, async () => {
+  it('test_executor_map_current_future_cancel', needsEvent(factory), async () => {
     // gh-95166: a map timing out cancels the call it waited for, and the rest.
     const stopEvent = createEvent(factory);
     // Per ident 0 (first), 1 (second), 2 (third): [started, stopped].

@@ -132,6 +132,28 @@ test('.stats() - counts and workers add up, percentiles are numbers', async () =
   }
 });
 
+test('a task sent ahead to a busy worker stays pending until the worker takes it: cancel() takes it back and it never runs', async () => {
+  await using pool = new TestPool({ maxWorkers: 1 });
+  const runs = cells(2);
+  const blocker = occupy(pool);
+  await blocker.started();
+  assert.equal(blocker.future.running(), true, 'the worker has taken the blocking task');
+  const ahead = pool.submit(count, runs, 0);
+  await turn();
+  assert.equal(pool.stats().queued, 0, 'it was sent to the worker');
+  assert.equal(ahead.running(), false);
+  assert.equal(ahead.cancel(), true);
+  assert.equal(ahead.cancelled(), true);
+  assert.equal(pool.stats().cancelled, 1);
+  const kept = pool.submit(count, runs, 1);
+  blocker.release();
+  assert.equal(await within(kept, 5000, 'the task after the withdrawn one'), 1);
+  assert.equal(Atomics.load(runs, 0), 0, 'the withdrawn task ran');
+  assert.equal(kept.cancel(), false, 'a finished task cannot be cancelled');
+  assert.equal(pool.stats().cancelled, 1);
+  assert.equal(pool.stats().completed, 2);
+});
+
 test('.stats() - counts cancelled futures and shows queued and running work', async () => {
   await using pool = new TestPool({ maxWorkers: 1 });
   const running = occupy(pool);

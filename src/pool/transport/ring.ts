@@ -13,6 +13,11 @@
  * padded to 4: four 32-bit words (a kind and three numbers) and a body; a message that would cross the end of the buffer is preceded
  * by a PAD word and starts again at 0.
  *
+ * A message the writer has published can still be taken back, until the
+ * reader claims it: both sides compare-and-swap its kind word, the writer
+ * setting {@link WITHDRAWN}, the reader {@link TAKEN}; whoever is first
+ * decides (see {@link MessageRing.withdraw} and {@link MessageRing.claim}).
+ *
  * Sleeping uses the rule that prevents lost wake-ups without a lock: a party
  * about to sleep stores its flag and then looks once more; the other party
  * stores its progress and then looks at the flag. With sequentially
@@ -30,6 +35,10 @@ const CONTROL_WORDS = 64;
 const PAD = -1;
 /** kind, a, b, c: the words before a message's body. */
 const HEADER_BYTES = 16;
+/** Kind bit: the reader has claimed the message (see {@link MessageRing.claim}). */
+export const TAKEN = 0x200;
+/** Kind bit: the writer has taken the message back; the reader skips it. */
+export const WITHDRAWN = 0x400;
 
 /** The shared parts of a ring, as posted to a worker. */
 export interface RingBuffers {
@@ -68,6 +77,8 @@ export class MessageRing {
   #position: number;
   /** Writer: the last head seen. Reader: the last tail seen. */
   #other: number;
+  /** Writer: where the last message written starts (for {@link withdraw}). */
+  #last = 0;
 
   constructor(buffers: RingBuffers, sleep?: SleepWord) {
     this.#control = new Int32Array(buffers.control);
@@ -109,6 +120,7 @@ export class MessageRing {
     }
     const words = this.#words;
     const word = at >>> 2;
+    this.#last = at;
     words[word] = length;
     words[word + 1] = kind;
     words[word + 2] = a;
@@ -117,6 +129,34 @@ export class MessageRing {
     if (bodyLength > 0) this.#bytes.set(bodyLength === body!.length ? body! : body!.subarray(0, bodyLength), at + 4 + HEADER_BYTES);
     this.#position = (this.#position + need) | 0;
     return true;
+  }
+
+  /** Where the last message written starts: its ticket for {@link withdraw} and {@link taken}. */
+  get lastWritten(): number {
+    return this.#last;
+  }
+
+  /**
+   * Takes back the message at `at` (a {@link lastWritten}) whose word `a` is
+   * `a`, if the reader has not claimed it: true if withdrawn, false if the
+   * reader has it (or has consumed it).
+   */
+  withdraw(at: number, a: number): boolean {
+    const word = (at >>> 2) + 1;
+    const words = this.#words;
+    // The writer is the only one to reuse space, so a message with another `a` here means ours was consumed.
+    if (words[word + 1] !== a) return false;
+    for (;;) {
+      const kind = Atomics.load(words, word);
+      if ((kind & TAKEN) !== 0) return false;
+      if ((kind & WITHDRAWN) !== 0 || Atomics.compareExchange(words, word, kind, kind | WITHDRAWN) === kind) return true;
+    }
+  }
+
+  /** Whether the reader has claimed (or consumed) the message at `at` whose word `a` is `a`. */
+  taken(at: number, a: number): boolean {
+    const word = (at >>> 2) + 1;
+    return this.#words[word + 1] !== a || (Atomics.load(this.#words, word) & TAKEN) !== 0;
   }
 
   /** Makes every written message visible. Returns true if the reader was asleep (the caller wakes it). */
@@ -150,6 +190,20 @@ export class MessageRing {
       const length = this.#words[at >>> 2]!;
       if (length !== PAD) return at;
       this.#position = (this.#position + this.#capacity - at) | 0;
+    }
+  }
+
+  /**
+   * Claims the message at `at` (from {@link peek}) before acting on it:
+   * false if the writer has withdrawn it (the reader then skips it).
+   */
+  claim(at: number): boolean {
+    const word = (at >>> 2) + 1;
+    const words = this.#words;
+    for (;;) {
+      const kind = Atomics.load(words, word);
+      if ((kind & WITHDRAWN) !== 0) return false;
+      if (Atomics.compareExchange(words, word, kind, kind | TAKEN) === kind) return true;
     }
   }
 

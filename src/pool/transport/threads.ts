@@ -18,7 +18,7 @@ import type { PoolWorkerStart } from '../../worker/pool-entry.js';
 import type { Link, LinkEvents, Task, Transport } from '../engine.js';
 import { allocateRing, largestBody, MessageRing, readerSleepWord, wake, type SleepWord } from './ring.js';
 import {
-  DEFINE, encodeBody, INIT_FAILED, ItemWriter, receive, PARTIAL, REPORT_START, RETURNED, send, STARTED, STOP, TASK, THREW, ON_PORT, type Body,
+  DEFINE, encodeBody, INIT_FAILED, ItemWriter, receive, PARTIAL, REPORT_START, RETURNED, send, SKIPPED, STARTED, STOP, TASK, THREW, ON_PORT, type Body,
 } from './wire.js';
 
 const entryUrl = new URL(`../../worker/pool-entry.${import.meta.url.endsWith('.ts') ? 'ts' : 'cjs'}`, import.meta.url);
@@ -81,7 +81,17 @@ class ThreadLink implements Link {
 
   post(task: Task): boolean {
     const flags = (task.timeout !== undefined ? REPORT_START : 0) | task.chunk;
-    return send(this.#down, this.#port, TASK, task.seq, task.target.id, flags, this.#transport.body(task.args, 'args', true));
+    if (!send(this.#down, this.#port, TASK, task.seq, task.target.id, flags, this.#transport.body(task.args, 'args', true))) return false;
+    task.ticket = this.#down.lastWritten;
+    return true;
+  }
+
+  withdraw(task: Task): boolean {
+    return this.#down.withdraw(task.ticket, task.seq);
+  }
+
+  taken(task: Task): boolean {
+    return this.#down.taken(task.ticket, task.seq);
   }
 
   flush(): void {
@@ -118,7 +128,7 @@ class ThreadLink implements Link {
       let body: unknown;
       let decoded = true;
       try {
-        body = kind === STARTED ? undefined : receive(up, this.#port, at);
+        body = kind === STARTED || kind === SKIPPED ? undefined : receive(up, this.#port, at);
       } catch (error) {
         body = error;
         decoded = false;
@@ -134,6 +144,8 @@ class ThreadLink implements Link {
         else this.#events.partial(seq, ...(body as [unknown[], [number, SentError][]]), micros);
       } else if (kind === STARTED) {
         this.#events.started(seq);
+      } else if (kind === SKIPPED) {
+        this.#events.skipped(seq);
       } else if (kind === INIT_FAILED) {
         this.#events.initFailed(decoded ? (body as SentError) : sendError(body));
       }

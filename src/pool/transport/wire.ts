@@ -32,6 +32,10 @@ export const STARTED = 3;
 export const INIT_FAILED = 4;
 /** Some calls of a chunk threw: the body is `[results, [index, error][]]` (see `PartialChunk`). */
 export const PARTIAL = 5;
+/** The task was withdrawn before this worker claimed it, and was not run. */
+export const SKIPPED = 6;
+/** The kind of a ring message, without its flag bits (ON_PORT, and the ring's TAKEN / WITHDRAWN). */
+export const KIND_MASK = 0xff;
 
 /** Set on a kind when the body is the next message on the port. */
 export const ON_PORT = 0x100;
