@@ -12,9 +12,7 @@
  */
 
 import { fileURLToPath } from 'node:url';
-import { Thread } from 'weft';
-// Until SharedDict is exported from 'weft', the built module itself.
-import { SharedDict } from '../dist/shared/dict.js';
+import { SharedDict, Thread } from 'weft';
 import { heading, median, number, ratio, table, target } from './lib/report.mjs';
 import { python, sharedFloat64 } from './queue/race.mjs';
 

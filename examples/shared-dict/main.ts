@@ -1,9 +1,6 @@
 // Four threads count the words of a text into one SharedDict, each updating it in place, while the main thread watches without blocking.
 import assert from 'node:assert/strict';
-import { Thread } from 'weft';
-// Until SharedDict and SharedList are exported from 'weft', the built modules themselves.
-import { SharedDict } from '../../dist/shared/dict.js';
-import { SharedList } from '../../dist/shared/list.js';
+import { SharedDict, SharedList, Thread } from 'weft';
 
 const text = `
   It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of

@@ -9,6 +9,8 @@ import { Value } from '../shared/value.js';
 import { SharedArray } from '../shared/array.js';
 import { SharedMemory } from '../shared/shared-memory.js';
 import { ShareableList } from '../shared/shareable-list.js';
+import { SharedDict } from '../shared/dict.js';
+import { SharedList } from '../shared/list.js';
 import { Thread } from '../run/thread.js';
 import { Timer } from '../run/timer.js';
 import { Process, currentProcess, parentProcess, activeChildren, cpuCount } from '../run/process.js';
@@ -48,6 +50,8 @@ export const threads = Object.freeze({
   SharedArray,
   SharedMemory,
   ShareableList,
+  SharedDict,
+  SharedList,
   Queue,
   JoinableQueue,
   SimpleQueue,
