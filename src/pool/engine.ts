@@ -14,14 +14,17 @@
  * first one it had not answered; the ones behind it go back to the queue.
  */
 
-import * as weftErrors from '../errors.js';
 import { BrokenExecutorError, ShutDownError, TimeoutError, WorkerDiedError, type WorkerDeath } from '../errors.js';
 import { Future, internals as futureInternals, type Prober } from '../futures/future.js';
 import { hold, release } from '../memory/keep-alive.js';
 import { describeTarget, type Target, type TargetDescription } from '../run/task.js';
-import { receiveError, type SentError } from '../run/error-transfer.js';
+import type { SentError } from '../run/error-transfer.js';
+import { Samples, type PoolStats } from './stats.js';
+import { taskError } from './task-error.js';
 import { TaskQueue } from './task-queue.js';
 import { PartialChunk } from './worker-side.js';
+
+export type { PoolStats, Percentiles } from './stats.js';
 
 type AnyFunction = (...args: any[]) => any;
 
@@ -162,74 +165,8 @@ export interface Slot {
   killedFor: { task: Task; error: unknown } | undefined;
 }
 
-/** A snapshot of a pool's work (see `stats()`). */
-export interface PoolStats {
-  /** Submitted and not yet sent to a worker. */
-  readonly queued: number;
-  /** Sent to a worker and not yet finished (running, or next in its window). */
-  readonly running: number;
-  readonly completed: number;
-  readonly failed: number;
-  readonly cancelled: number;
-  readonly workers: readonly { readonly id: number; readonly tasks: number; readonly utilization: number }[];
-  /** Milliseconds from submit to start, over the last 1,024 tasks. */
-  readonly waitTime: Percentiles;
-  /** Milliseconds from start to end, over the last 1,024 tasks. */
-  readonly runTime: Percentiles;
-}
-
-export interface Percentiles {
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly max: number;
-}
-
-const SAMPLES = 1024;
-
-class Samples {
-  readonly #values = new Float64Array(SAMPLES);
-  #count = 0;
-
-  add(value: number): void {
-    this.#values[this.#count++ % SAMPLES] = value;
-  }
-
-  percentiles(): Percentiles {
-    const n = Math.min(this.#count, SAMPLES);
-    if (n === 0) return { p50: 0, p90: 0, p99: 0, max: 0 };
-    const sorted = this.#values.slice(0, n).sort();
-    const at = (q: number) => sorted[Math.min(n - 1, Math.floor(q * n))]!;
-    return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted[n - 1]! };
-  }
-}
-
 /** The per-task run time (µs) a window aims to cover; with the wake-up cost this keeps trivial tasks batched. */
 const WINDOW_MICROS = 2000;
-
-/** Error classes a task's error is rebuilt as, by name: JavaScript's own and weft's. */
-const ERROR_CLASSES: Record<string, Function> = { ...weftErrors };
-for (const name of ['Error', 'TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'EvalError', 'URIError']) {
-  ERROR_CLASSES[name] = (globalThis as Record<string, unknown>)[name] as Function;
-}
-
-/**
- * Rebuilds a task's error: its class (a built-in or a weft error class, by
- * name; otherwise an `Error` with that name), message, code and stack, with
- * the worker-side error as `cause`.
- */
-export function taskError(sent: SentError): unknown {
-  const remote = receiveError(sent);
-  if (!sent.isError) return remote;
-  const error = new Error(sent.message, { cause: remote });
-  const type = Object.hasOwn(ERROR_CLASSES, sent.name) ? ERROR_CLASSES[sent.name] : undefined;
-  if (typeof type === 'function' && (type === Error || type.prototype instanceof Error)) Object.setPrototypeOf(error, type.prototype);
-  if (sent.name !== 'Error') Object.defineProperty(error, 'name', { value: sent.name, configurable: true, writable: true });
-  if (sent.stack !== undefined) error.stack = sent.stack;
-  if (sent.code !== undefined) (error as { code?: unknown }).code = sent.code;
-  if (sent.fields !== undefined) Object.assign(error, sent.fields);
-  return error;
-}
 
 function deathMessage(kind: string, death: WorkerDeath): string {
   switch (death.kind) {
