@@ -132,9 +132,10 @@ export abstract class Executor {
    * once (so a map nobody iterates still runs, as in Python), one more as
    * each result is taken, so an endless generator works. A task's error is
    * thrown at its position and the iteration goes on (as in Python since
-   * gh-108518); with `chunksize` > 1 a chunk fails as a whole, its error
-   * thrown at each of its positions. Leaving the loop early cancels what has
-   * not started. Options go last.
+   * gh-108518), with `chunksize` > 1 too: every input of a chunk gets its
+   * own outcome (only a chunk whose worker died fails at each of its
+   * positions). Leaving the loop early cancels what has not started.
+   * Options go last.
    *
    * @throws TimeoutError (from the iteration, which then ends) if `timeout` passes before a result is ready.
    * @throws the task's error, at its position.
@@ -147,33 +148,28 @@ export abstract class Executor {
   map(task: Target<AnyFunction>, ...rest: unknown[]): AsyncIterableIterator<unknown> {
     const options = (rest.length > 0 && isOptions(rest[rest.length - 1]) ? rest.pop() : {}) as MapOptions;
     // No iterable: nothing to call (Python's Executor.map yields nothing).
-    return this.#map(task, rest as Input<unknown>[], options, rest.length === 1 ? 'items' : 'lists', 'map');
-  }
-
-  /** @internal `map` over argument lists (Pool's `starmap`). */
-  starmapIterator(task: Target<AnyFunction>, argLists: Input<unknown[]>, options: MapOptions): AsyncIterableIterator<unknown> {
-    return this.#map(task, [argLists], options, 'star', 'starmap');
+    return this.#map(task, rest as Input<unknown>[], options, rest.length === 1 ? 'items' : 'lists');
   }
 
   /**
    * `inputs` says what each step of the zipped iterables is: the argument of
-   * one call from one iterable ('items'), the arguments from several
-   * ('lists'), or a list of arguments ('star').
+   * one call from one iterable ('items'), or the arguments from several
+   * ('lists').
    */
-  #map(task: Target<AnyFunction>, iterables: Input<unknown>[], options: MapOptions, inputs: 'items' | 'lists' | 'star', what: string): MapResults {
+  #map(task: Target<AnyFunction>, iterables: Input<unknown>[], options: MapOptions, inputs: 'items' | 'lists'): MapResults {
     const chunksize = options.chunksize ?? 1;
-    if (!Number.isInteger(chunksize) || chunksize < 1) throw new RangeError(`${this.#name}.${what}(): chunksize must be an integer >= 1, got ${String(chunksize)}`);
+    if (!Number.isInteger(chunksize) || chunksize < 1) throw new RangeError(`${this.#name}.map(): chunksize must be an integer >= 1, got ${String(chunksize)}`);
     const prefetch = options.prefetch ?? Math.max(16, 64 * this.#maxWorkers);
     if (typeof prefetch !== 'number' || !(Number.isInteger(prefetch) || prefetch === Infinity)) {
-      throw new TypeError(`${this.#name}.${what}(): prefetch must be an integer or Infinity, got ${String(prefetch)}`);
+      throw new TypeError(`${this.#name}.map(): prefetch must be an integer or Infinity, got ${String(prefetch)}`);
     }
-    if (prefetch < 1) throw new RangeError(`${this.#name}.${what}(): prefetch must be >= 1, got ${prefetch}`);
-    const target = this.engine.target(task, `${this.#name}.${what}() task`);
+    if (prefetch < 1) throw new RangeError(`${this.#name}.map(): prefetch must be >= 1, got ${prefetch}`);
+    const target = this.engine.target(task, `${this.#name}.map() task`);
     const taskOptions: TaskOptions = { priority: options.priority, signal: options.signal };
-    const one = (step: unknown[]) => (inputs === 'lists' ? step : step[0]);
     const submit = (chunk: unknown[][]): Future<unknown> => {
-      if (chunksize === 1) return this.#submit(target, (inputs === 'items' ? chunk[0] : one(chunk[0]!)) as unknown[], taskOptions);
-      return this.#submit(target, chunk.map(one), taskOptions, inputs === 'items' ? CHUNK | ITEMS : CHUNK);
+      if (chunksize === 1) return this.#submit(target, chunk[0]!, taskOptions);
+      if (inputs === 'lists') return this.#submit(target, chunk, taskOptions, CHUNK);
+      return this.#submit(target, chunk.map((step) => step[0]), taskOptions, CHUNK | ITEMS);
     };
     return new MapResults({
       name: this.#name, submit, chunksize, prefetch, timeout: options.timeout, signal: options.signal, onProgress: options.onProgress,
