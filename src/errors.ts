@@ -294,3 +294,21 @@ export class KeyError extends WeftError {
     this.key = key;
   }
 }
+
+/**
+ * A method called through a manager proxy threw an error of a class the
+ * caller's side does not know (a user type's own error class). `remoteName`
+ * is that class's name; the message is the server's. Errors of weft's own
+ * classes and JavaScript's built-in ones arrive as themselves instead.
+ *
+ * @see Python's `multiprocessing.managers.RemoteError`
+ */
+export class RemoteError extends WeftError {
+  /** The name of the error class thrown in the manager's process. */
+  readonly remoteName: string;
+
+  constructor(remoteName: string, message: string, options?: ErrorOptions) {
+    super(message, 'ERR_WEFT_REMOTE', options);
+    this.remoteName = remoteName;
+  }
+}

@@ -16,8 +16,12 @@
 
 import { describe } from 'node:test';
 import { Queue } from '../../src/queue/queue.js';
+import { Lock } from '../../src/sync/lock.js';
 import { SharedDict, type DictKey, type DictSource } from '../../src/shared/dict.js';
 import { SharedList } from '../../src/shared/list.js';
+import { Manager } from '../../src/manager/manager.js';
+import { BaseProxy } from '../../src/manager/proxy.js';
+import type { DictProxy, ListProxy } from '../../src/manager/proxy-types.js';
 
 type Awaitable<T> = T | Promise<T>;
 
@@ -87,6 +91,15 @@ export interface ContainerFactory {
   /** Python's `iter(x)`: a dict's iterator yields `[key, value]` pairs, as a Map's does. */
   iter(container: TestDict): TestIterator<[unknown, unknown]>;
   iter(container: TestList): TestIterator<unknown>;
+  /** A lock that this factory's containers can hold (a shareable that crosses to where they live). */
+  lock(): Awaitable<unknown>;
+  /**
+   * The containers live in another process (a manager's server): what
+   * cannot cross to it at all (a function, a symbol) is refused by the
+   * caller with a DataCloneError before the container sees it, and
+   * `sort` takes no functions.
+   */
+  readonly remote: boolean;
   /** Whether `value` is one of this factory's dicts / lists (not a plain copy). */
   isDict(value: unknown): value is TestDict;
   isList(value: unknown): value is TestList;
@@ -99,12 +112,41 @@ export const containerFactories: ContainerFactory[] = [
     dict: (init) => new SharedDict(init),
     list: (items) => new SharedList(items),
     queue: () => new Queue(),
+    lock: () => new Lock(),
+    remote: false,
     len: (container) => (container instanceof SharedDict ? container.size : (container as SharedList).length),
     iter: ((container: SharedDict | SharedList) => container[Symbol.iterator]()) as ContainerFactory['iter'],
     isDict: (value): value is TestDict => value instanceof SharedDict,
     isList: (value): value is TestList => value instanceof SharedList,
   },
+  {
+    name: 'Manager proxies',
+    dict: async (init) => (await sharedManager()).dict(init as DictSource<any, any>) as Promise<TestDict>,
+    list: async (items) => (await sharedManager()).list(items) as Promise<TestList>,
+    queue: async () => (await sharedManager()).Queue(),
+    lock: async () => (await sharedManager()).Lock(),
+    remote: true,
+    len: (container) => (container as unknown as DictProxy | ListProxy).len(),
+    // The server makes the iterator now, before the calls that follow this one.
+    iter: ((container: DictProxy | ListProxy) => {
+      const iterator = container.iter();
+      return { next: async () => (await iterator).next() };
+    }) as unknown as ContainerFactory['iter'],
+    isDict: (value): value is TestDict => value instanceof BaseProxy && value.typeid === 'dict',
+    isList: (value): value is TestList => value instanceof BaseProxy && value.typeid === 'list',
+  },
 ];
+
+// One manager per test process, started on first use; its server process
+// ends with this one (the manager does not keep it alive).
+let manager: Promise<Manager> | undefined;
+function sharedManager(): Promise<Manager> {
+  return (manager ??= (async () => {
+    const started = new Manager();
+    await started.start();
+    return started;
+  })());
+}
 
 /** Declares `cases` once per registered factory, as the suite `<factory> <suite>`. */
 export function describeOverContainers(suite: string, cases: (factory: ContainerFactory) => void): void {

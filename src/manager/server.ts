@@ -1,0 +1,332 @@
+/**
+ * A manager's server: owns objects, serves method calls on them to
+ * authenticated connections.
+ *
+ * Concurrency: every request is handled as it arrives, without waiting for
+ * the connection's earlier calls to finish. A method that returns at once
+ * (a dict's `set`) has run before the next frame is read, so one client's
+ * calls take effect in the order it sent them; a method that waits (a
+ * queue's `get`, a lock's `acquire`) parks a promise, and the calls behind
+ * it — from that client or any other — go on. Replies carry the call id.
+ *
+ * Lifetime: each object counts references per connection. `create` (and a
+ * method whose result becomes a new object) gives the caller's connection
+ * one; a proxy revived elsewhere sends `incref` before its first call; a
+ * proxy garbage-collected sends `decref`. A connection's references go when
+ * it closes. An object whose count drops to zero is forgotten — unless a
+ * proxy to it was ever stored in another object on this server (a dict in a
+ * list): such objects are pinned until the server stops, since the server
+ * cannot see when the stored copy goes.
+ *
+ * Robustness: a frame that cannot be decoded, or is over the size limit,
+ * closes that connection only — nothing it asked for runs. A well-formed
+ * request for an unknown typeid, object or method gets a TypeError back.
+ * Socket errors never reach the process's error handler.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { unlinkSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { answerChallenge, deliverChallenge } from './auth.js';
+import { withDeadline } from './handshake.js';
+import { type Address } from './address.js';
+import {
+  DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_BYTES, FramedSocket, HANDSHAKE_MAX_FRAME_BYTES, type StreamLimits,
+} from './frames.js';
+import { sendError } from './remote-errors.js';
+// Proxies sent to the server (a dict stored in a list) are revived as proxies here.
+import { BaseProxy } from './proxy.js';
+import { describe } from '../share/protocol.js';
+import { publicMethods, type CallContext, type TypeSpec } from './type-spec.js';
+import { decodeMessage, encodeMessage, valueOf, type Token } from './wire.js';
+
+interface Entry {
+  readonly typeid: string;
+  readonly object: unknown;
+  readonly spec: TypeSpec;
+  readonly exposed: readonly string[];
+  refs: number;
+  pinned: boolean;
+}
+
+/** One authenticated connection. */
+class Peer implements CallContext {
+  readonly owner = this;
+  readonly local: (value: unknown) => unknown;
+  readonly #abort = new AbortController();
+  readonly refs = new Map<number, number>();
+  readonly #cleanups = new Map<object, () => void>();
+
+  constructor(local: (value: unknown) => unknown) {
+    this.local = local;
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  onClose(key: object, cleanup: () => void): void {
+    if (!this.#cleanups.has(key)) this.#cleanups.set(key, cleanup);
+  }
+
+  close(): void {
+    this.#abort.abort(new Error('the connection closed'));
+    for (const cleanup of this.#cleanups.values()) {
+      try {
+        cleanup();
+      } catch {
+        // A cleanup that fails (a lock released by someone else meanwhile) leaves the others to run.
+      }
+    }
+    this.#cleanups.clear();
+  }
+}
+
+export interface ServerOptions extends StreamLimits {
+  readonly authkey: Uint8Array;
+  readonly types: ReadonlyMap<string, TypeSpec>;
+}
+
+/** The server of a manager; `listen()` to start, `close()` to stop. */
+export class ManagerServer {
+  /** A random id, in every token this server makes: tells its own objects from another server's. */
+  readonly id = randomBytes(8).toString('hex');
+  readonly #options: ServerOptions;
+  readonly #objects = new Map<number, Entry>();
+  readonly #peers = new Set<Peer>();
+  readonly #sockets = new Set<Socket>();
+  #nextId = 1;
+  #server: Server | undefined;
+  #address: Address | undefined;
+  #closed: Promise<void> | undefined;
+  #onShutdown: (() => void) | undefined;
+
+  constructor(options: ServerOptions) {
+    this.#options = options;
+  }
+
+  /** The address clients connect to (with the real port when 0 was asked). */
+  get address(): Address {
+    if (this.#address === undefined) throw new Error('the server is not listening');
+    return this.#address;
+  }
+
+  /** How many objects the server holds (for tests and stats). */
+  get objectCount(): number {
+    return this.#objects.size;
+  }
+
+  /** Called once when a client asks the server to shut down. */
+  set onShutdown(fn: () => void) {
+    this.#onShutdown = fn;
+  }
+
+  async listen(address: Address): Promise<Address> {
+    const server = createServer((socket) => this.#accept(socket));
+    this.#server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      if (typeof address === 'string') server.listen(address, resolve);
+      else server.listen(address.port, address.host, resolve);
+    });
+    server.on('error', () => {}); // after listening, errors are per connection
+    const bound = server.address();
+    this.#address = typeof address === 'string' || bound === null || typeof bound === 'string'
+      ? address
+      : { host: address.host, port: bound.port };
+    return this.#address;
+  }
+
+  /** Stops listening, closes every connection and forgets every object. */
+  close(): Promise<void> {
+    this.#closed ??= new Promise<void>((resolve) => {
+      for (const socket of this.#sockets) socket.destroy();
+      const server = this.#server;
+      if (server === undefined) return resolve();
+      server.close(() => {
+        if (typeof this.#address === 'string') {
+          try {
+            unlinkSync(this.#address);
+          } catch {
+            // already gone
+          }
+        }
+        this.#objects.clear();
+        resolve();
+      });
+    });
+    return this.#closed;
+  }
+
+  #accept(socket: Socket): void {
+    this.#sockets.add(socket);
+    socket.setNoDelay?.(true);
+    socket.on('error', () => {}); // a reset peer is a closed peer: 'close' follows
+    const limits = this.#options;
+    const framed = new FramedSocket(socket, limits, HANDSHAKE_MAX_FRAME_BYTES);
+    const peer = new Peer((value) => this.#local(value));
+    socket.on('close', () => {
+      this.#sockets.delete(socket);
+      if (this.#peers.delete(peer)) this.#drop(peer);
+    });
+    withDeadline(framed, limits.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT, async () => {
+      await deliverChallenge(framed, limits.authkey);
+      await answerChallenge(framed, limits.authkey);
+    }).then(
+      () => {
+        if (socket.destroyed) return;
+        this.#peers.add(peer);
+        framed.maxBytes = limits.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+        framed.onFrame = (frame) => this.#receive(peer, framed, frame);
+        framed.flush();
+      },
+      () => socket.destroy(),
+    );
+  }
+
+  #receive(peer: Peer, framed: FramedSocket, frame: Buffer): void {
+    let message: Record<string, unknown>;
+    try {
+      message = decodeMessage(frame);
+    } catch {
+      framed.socket.destroy(); // undecodable: the stream cannot be trusted past here
+      return;
+    }
+    const callId = message.i;
+    if (typeof callId !== 'number' || !Number.isSafeInteger(callId) || callId < 0) {
+      framed.socket.destroy();
+      return;
+    }
+    let result: unknown;
+    try {
+      result = this.#dispatch(peer, message);
+    } catch (error) {
+      this.#reply(framed, callId, undefined, error);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then((value) => this.#reply(framed, callId, value), (error) => this.#reply(framed, callId, undefined, error));
+    } else {
+      this.#reply(framed, callId, result);
+    }
+  }
+
+  #reply(framed: FramedSocket, callId: number, result: unknown, error?: unknown): void {
+    if (callId === 0 || framed.socket.destroyed) return;
+    let payload: Uint8Array;
+    if (error === undefined) {
+      try {
+        payload = result instanceof Created
+          ? encodeMessage({ i: callId, ok: true, t: result.token }, 'v', 'result')
+          : encodeMessage({ i: callId, ok: true, v: result }, 'v', 'result');
+      } catch (encodeError) {
+        payload = encodeMessage({ i: callId, ok: false, e: sendError(encodeError) }, 'v', 'error');
+      }
+    } else {
+      payload = encodeMessage({ i: callId, ok: false, e: sendError(error) }, 'v', 'error');
+    }
+    framed.send(payload);
+  }
+
+  #dispatch(peer: Peer, message: Record<string, unknown>): unknown {
+    switch (message.op) {
+      case 'call': {
+        const entry = this.#entry(message.id);
+        const method = message.m;
+        if (typeof method !== 'string' || !entry.exposed.includes(method)) {
+          throw new TypeError(`method ${JSON.stringify(method)} of a ${entry.typeid} is not exposed (exposed: ${entry.exposed.join(', ')})`);
+        }
+        const args = this.#args(message);
+        const result = entry.spec.call(entry.object, method, args, peer);
+        const typeid = Object.hasOwn(entry.spec.methodToTypeid, method) ? entry.spec.methodToTypeid[method] : undefined;
+        if (typeid === undefined) return result;
+        return result instanceof Promise
+          ? result.then((value) => this.#keep(peer, typeid, value))
+          : this.#keep(peer, typeid, result);
+      }
+      case 'create': {
+        const typeid = message.t;
+        const spec = typeof typeid === 'string' && this.#options.types.has(typeid) ? this.#options.types.get(typeid)! : undefined;
+        if (spec === undefined) throw new TypeError(`no typeid ${JSON.stringify(typeid)} is registered with this manager`);
+        const made = spec.create(this.#args(message), peer);
+        return made instanceof Promise
+          ? made.then((object) => this.#keep(peer, typeid as string, object))
+          : this.#keep(peer, typeid as string, made);
+      }
+      case 'incref': {
+        const entry = this.#entry(message.id);
+        entry.refs++;
+        peer.refs.set(message.id as number, (peer.refs.get(message.id as number) ?? 0) + 1);
+        return undefined;
+      }
+      case 'decref': {
+        const id = message.id as number;
+        const held = peer.refs.get(id) ?? 0;
+        if (held === 0) return undefined; // not this connection's to drop
+        if (held === 1) peer.refs.delete(id);
+        else peer.refs.set(id, held - 1);
+        this.#release(id, 1);
+        return undefined;
+      }
+      case 'shutdown':
+        queueMicrotask(() => this.#onShutdown?.());
+        return undefined;
+      default:
+        throw new TypeError(`unknown request ${JSON.stringify(message.op)}`);
+    }
+  }
+
+  #args(message: Record<string, unknown>): unknown[] {
+    const args = valueOf(message, 'a', (token) => this.#pin(token));
+    if (!Array.isArray(args)) throw new TypeError('the arguments of a request must be an array');
+    return args;
+  }
+
+  /** A proxy to one of ours was sent to us: it may now be stored where we cannot see it go. */
+  #pin(token: Token): void {
+    if (token.server !== this.id) return;
+    const entry = this.#objects.get(token.id);
+    if (entry !== undefined) entry.pinned = true;
+  }
+
+  #local(value: unknown): unknown {
+    if (!(value instanceof BaseProxy)) return undefined;
+    const token = value[describe]();
+    return token.server === this.id ? this.#objects.get(token.id)?.object : undefined;
+  }
+
+  #entry(id: unknown): Entry {
+    const entry = typeof id === 'number' ? this.#objects.get(id) : undefined;
+    if (entry === undefined) throw new ReferenceError(`no object ${String(id)} on this manager (it was released, or never existed)`);
+    return entry;
+  }
+
+  /** Keeps a new object, with one reference for `peer`. */
+  #keep(peer: Peer, typeid: string, object: unknown): Created {
+    const spec = this.#options.types.get(typeid);
+    if (spec === undefined) throw new TypeError(`no typeid ${JSON.stringify(typeid)} is registered with this manager`);
+    const id = this.#nextId++;
+    const exposed = spec.exposed ?? publicMethods(object);
+    this.#objects.set(id, { typeid, object, spec, exposed, refs: 1, pinned: false });
+    peer.refs.set(id, 1);
+    return new Created({ typeid, id, server: this.id, exposed });
+  }
+
+  #release(id: number, count: number): void {
+    const entry = this.#objects.get(id);
+    if (entry === undefined) return;
+    entry.refs -= count;
+    if (entry.refs <= 0 && !entry.pinned) this.#objects.delete(id);
+  }
+
+  #drop(peer: Peer): void {
+    peer.close();
+    for (const [id, count] of peer.refs) this.#release(id, count);
+    peer.refs.clear();
+  }
+}
+
+/** A method's result that is a new object: sent back as its token. */
+class Created {
+  constructor(readonly token: Token) {}
+}
