@@ -20,6 +20,7 @@ import { SimpleQueue } from '../queue/simple-queue.js';
 import { LifoQueue } from '../queue/lifo-queue.js';
 import { PriorityQueue } from '../queue/priority-queue.js';
 import { Pipe } from '../queue/pipe.js';
+import { processes, type ProcessesContext } from './processes.js';
 
 /**
  * The `threads` scope as a context object (Python's
@@ -71,12 +72,17 @@ export const threads = Object.freeze({
 export type Context = typeof threads;
 
 /**
- * The context of a scope by name.
+ * The context of a scope by name: {@link threads} (the default) or
+ * `processes`. Getting the processes context loads nothing; its first object
+ * does.
  *
- * @throws RangeError for a scope this version does not provide (`processes`
- *   and `cluster` are planned), naming the ones it does.
+ * @throws RangeError for a scope this version does not provide (`cluster` is
+ *   planned), naming the ones it does.
  */
-export function getContext(scope: 'threads' = 'threads'): Context {
+export function getContext(scope?: 'threads'): Context;
+export function getContext(scope: 'processes'): ProcessesContext;
+export function getContext(scope: 'threads' | 'processes' = 'threads'): Context | ProcessesContext {
   if (scope === 'threads') return threads;
-  throw new RangeError(`getContext(): unknown or unavailable scope '${String(scope)}'; available: 'threads'`);
+  if (scope === 'processes') return processes;
+  throw new RangeError(`getContext(): unknown or unavailable scope '${String(scope)}'; available: 'threads', 'processes'`);
 }

@@ -17,6 +17,7 @@
 
 import { DataCloneError } from '../errors.js';
 import { describe, kindOf, registrationOf, scopeOf, type Shareable } from './protocol.js';
+import { putSharedSlots, takeSharedSlots, type SharedSlot } from '../memory/shared-slots.js';
 
 /** One step of a path: an object key, an array index, or the n-th entry of a Map. */
 export type Step = string | number | { entry: number; key: boolean };
@@ -27,6 +28,12 @@ export interface Patch {
   readonly kind: string;
   readonly module: string | undefined;
   readonly data: Envelope;
+  /**
+   * Sent to another process only: the shared buffers of a processes-scope
+   * shareable's description, as segment slices (their slots in `data.value`
+   * hold null); the receiver maps them before reviving.
+   */
+  readonly slots?: readonly SharedSlot[];
 }
 
 /** A marshalled value, ready for structured clone. */
@@ -130,16 +137,28 @@ class Encoder {
   }
 
   #share(object: Shareable, kind: string): void {
-    if (scopeOf(object) === 'threads' && this.#destination === 'process') {
+    const scope = this.#destination === 'process' ? scopeOf(object) : undefined;
+    if (scope === 'threads') {
       this.#fail(
         `is a threads-scope ${kind}, which lives in this process's memory and cannot reach another process; ` +
           `create it from the processes context instead (processes.${kind})`,
       );
     }
     const registration = registrationOf(kind);
-    const data = new Encoder({ root: `${formatPath(this.#root, this.#path)}[describe]()`, destination: this.#destination })
-      .encode(object[describe]());
-    this.#patches.push({ path: [...this.#path], kind, module: registration?.module, data });
+    const root = `${formatPath(this.#root, this.#path)}[describe]()`;
+    const data = new Encoder({ root, destination: this.#destination }).encode(object[describe]());
+    if (scope !== 'processes') {
+      this.#patches.push({ path: [...this.#path], kind, module: registration?.module, data });
+      return;
+    }
+    // To another process, shared buffers travel as the segment slices that name them.
+    const slots: SharedSlot[] = [];
+    const value = takeSharedSlots(data.value, slots, (path, error) => {
+      const where = formatPath(root, path);
+      throw new DataCloneError(where, `${where} cannot reach another process: ${(error as Error).message}`);
+    });
+    const sliced = data.patches === undefined ? { value } : { value, patches: data.patches };
+    this.#patches.push({ path: [...this.#path], kind, module: registration?.module, data: sliced, slots });
   }
 
   #scanArray(array: unknown[]): void {
@@ -274,7 +293,8 @@ export function decode(envelope: Envelope): unknown {
           (patch.module ? ` (its module ${patch.module} was not imported)` : ''),
       );
     }
-    const live = registration.revive(decode(patch.data));
+    const data = patch.slots === undefined ? patch.data : { value: putSharedSlots(patch.data.value, patch.slots), patches: patch.data.patches };
+    const live = registration.revive(decode(data));
     if (patch.path.length === 0) {
       root = live;
       continue;

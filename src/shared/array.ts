@@ -174,7 +174,7 @@ export class SharedArray<T extends Typecode = Typecode> implements Iterable<Valu
     }
     const initial = this.#initial(lengthOrIterable);
     const length = typeof initial === 'number' ? initial : initial.length;
-    this.#lock = lockOption(options?.lock, this.#where);
+    this.#lock = lockOption(options?.lock, this.#where, this.#memory);
     const bytes = Math.max(length * this.#type.bytes, 8);
     this.#view = new this.#type.array(this.#memory.allocate(bytes), 0, length);
     if (typeof initial !== 'number') this.#view.set(initial as ArrayLike<number> & ArrayLike<bigint>);

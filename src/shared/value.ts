@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { memoryOf, type Memory } from '../memory/memory.js';
+import { scopedClass } from '../memory/scoped-classes.js';
 import { describe, registerShareable, revive, SCOPE } from '../share/protocol.js';
 import { Lock } from '../sync/lock.js';
 import { RLock } from '../sync/rlock.js';
@@ -21,10 +22,15 @@ export interface SynchronizedOptions {
  *
  * @internal
  */
-export function lockOption(lock: unknown, where: string): Lock | RLock | undefined {
-  if (lock === undefined || lock === true) return new RLock();
+export function lockOption(lock: unknown, where: string, memory: Memory): Lock | RLock | undefined {
+  if (lock === undefined || lock === true) return new (scopedClass(memory, RLock))();
   if (lock === false) return undefined;
-  if (lock instanceof Lock || lock instanceof RLock) return lock;
+  if (lock instanceof Lock || lock instanceof RLock) {
+    if (lock[SCOPE] !== memory.scope) {
+      throw new TypeError(`${where}: a ${memory.scope}-scope value needs a lock of the same scope, got a ${lock[SCOPE]}-scope ${lock.constructor.name}`);
+    }
+    return lock;
+  }
   throw new TypeError(`${where}: lock must be true, false, a Lock or an RLock, got ${showTyped(lock)}`);
 }
 
@@ -106,7 +112,7 @@ export class Value<T extends Typecode = Typecode> {
     const where = `Value('${typecode}')`;
     // Check before allocating anything, so a bad call leaves nothing behind.
     const stored = initial === undefined ? undefined : this.#type.coerce(initial, where);
-    this.#lock = lockOption(options?.lock, where);
+    this.#lock = lockOption(options?.lock, where, this.#memory);
     this.#view = new this.#type.array(this.#memory.allocate(8), 0, 1);
     if (stored !== undefined) this.#view[0] = stored as number; // nobody else sees the memory yet
   }

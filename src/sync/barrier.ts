@@ -1,6 +1,7 @@
 import { expired, remaining, throwIfAborted, waitDeadline } from '../memory/deadline.js';
 import type { AsyncTimeoutOptions, TimeoutOptions } from '../memory/deadline.js';
 import { claimWords, constructAttached, memoryOf, type Memory } from '../memory/memory.js';
+import { scopedClass } from '../memory/scoped-classes.js';
 import { describe, registerShareable, revive, SCOPE } from '../share/protocol.js';
 import { BrokenBarrierError } from '../errors.js';
 import { functionSource, type FunctionSource } from '../run/inline.js';
@@ -73,7 +74,7 @@ export class Barrier {
     }
     this.#action = options.action;
     this.#timeout = options.timeout;
-    this.#cond = attachedCondition ?? new Condition(new Lock());
+    this.#cond = attachedCondition ?? new (scopedClass(this.#memory, Condition))(new (scopedClass(this.#memory, Lock))());
     attachedCondition = undefined;
   }
 

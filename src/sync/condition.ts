@@ -1,6 +1,7 @@
 import { expired, FOREVER, remaining, throwIfAborted, waitDeadline } from '../memory/deadline.js';
 import type { AsyncBlockingOptions, AsyncTimeoutOptions, BlockingOptions, TimeoutOptions } from '../memory/deadline.js';
 import { claimWords, constructAttached, memoryOf, type Memory } from '../memory/memory.js';
+import { scopedClass } from '../memory/scoped-classes.js';
 import { describe, registerShareable, revive, SCOPE, scopeOf } from '../share/protocol.js';
 import { InvalidStateError } from '../errors.js';
 import { COND_SEQ, COND_TOKENS, COND_WAITERS, CONDITION_WORDS } from './layout.js';
@@ -50,7 +51,7 @@ export class Condition {
     if (lock !== undefined && scopeOf(lock) !== this.#memory.scope) {
       throw new TypeError(`Condition(): a ${this.#memory.scope}-scope condition needs a lock of the same scope`);
     }
-    this.#lock = lock ?? new RLock();
+    this.#lock = lock ?? new (scopedClass(this.#memory, RLock))();
   }
 
   /** Acquires the underlying lock. @see Lock.acquire */
