@@ -1,0 +1,198 @@
+// A running manager under attack: random bytes before and after the
+// authkey handshake, truncated and oversized frames, stalled peers, wrong
+// keys, well-formed requests for what is not there, and a crafted envelope
+// aiming at Object.prototype. The server stays up, an honest client working
+// all along is unaffected, and no object changes because of a rejected frame.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AuthenticationError } from '../../src/errors.js';
+import { arbitraryAddress } from '../../src/manager/address.js';
+import { answerChallenge, deliverChallenge } from '../../src/manager/auth.js';
+import { builtinTypes } from '../../src/manager/builtin-types.js';
+import { FramedSocket, HANDSHAKE_MAX_FRAME_BYTES } from '../../src/manager/frames.js';
+import { Manager } from '../../src/manager/manager.js';
+import type { DictProxy } from '../../src/manager/proxy-types.js';
+import { ManagerServer } from '../../src/manager/server.js';
+import { encodeMessage, PROXY_KIND } from '../../src/manager/wire.js';
+
+// A small seeded generator (mulberry32): a failure can be replayed.
+function generator(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 100000);
+const random = generator(seed);
+const randomBytes = (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(random() * 256)));
+
+const authkey = Buffer.from('fuzz key');
+const MAX_FRAME = 64 * 1024;
+
+function frame(payload: Uint8Array, length = payload.length): Buffer {
+  const header = Buffer.alloc(4);
+  header.writeUInt32LE(length >>> 0, 0);
+  return Buffer.concat([header, payload]);
+}
+
+function open(address: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(address, () => resolve(socket));
+    socket.on('error', reject);
+  });
+}
+
+/** Resolves when the server closes `socket` (or after `ms`, with false). */
+function closedWithin(socket: Socket, ms: number): Promise<boolean> {
+  if (socket.destroyed || socket.readableEnded) return Promise.resolve(true);
+  socket.resume(); // read (and drop) what the server sends, so its closing is seen
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+/** A raw connection past the handshake, with the right key. */
+async function authenticated(address: string): Promise<{ socket: Socket; framed: FramedSocket }> {
+  const socket = await open(address);
+  socket.on('error', () => {});
+  const framed = new FramedSocket(socket, {}, HANDSHAKE_MAX_FRAME_BYTES);
+  await answerChallenge(framed, authkey);
+  await deliverChallenge(framed, authkey);
+  framed.maxBytes = MAX_FRAME * 4;
+  return { socket, framed };
+}
+
+test(`fuzz: the server stays up, an honest client is unaffected, rejected frames change nothing (seed ${seed})`, async () => {
+  const server = new ManagerServer({ authkey, types: builtinTypes, maxFrameBytes: MAX_FRAME, frameTimeout: 300, handshakeTimeout: 500 });
+  const address = (await server.listen(arbitraryAddress())) as string;
+  try {
+    const honest = new Manager({ address, authkey });
+    await honest.connect();
+    const target = await honest.dict<string, unknown>({ keep: 'me', n: 0 });
+    const before = await target.entries();
+
+    // The honest client works all through the attack, on its own dict.
+    const own = await honest.dict<number, number>();
+    let attacking = true;
+    const steady = (async () => {
+      let i = 0;
+      while (attacking) {
+        await own.set(i, i * 2);
+        assert.equal(await own.get(i), i * 2);
+        i++;
+      }
+      return i;
+    })();
+
+    const targetId = target.objectId;
+    const validSet = encodeMessage({ i: 1, op: 'call', id: targetId, m: 'set', a: ['keep', 'changed'] }, 'a', 'args');
+    const validClear = encodeMessage({ i: 2, op: 'call', id: targetId, m: 'clear', a: [] }, 'a', 'args');
+    const attacks: Promise<void>[] = [];
+
+    // 1. Random bytes before authenticating: refused.
+    for (let n = 0; n < 20; n++) {
+      attacks.push((async () => {
+        const socket = await open(address);
+        socket.on('error', () => {});
+        socket.write(randomBytes(1 + Math.floor(random() * 200)));
+        assert.ok(await closedWithin(socket, 3000), 'a garbage handshake is closed');
+      })());
+    }
+    // 2. Wrong keys: AuthenticationError, the connection closed.
+    for (let n = 0; n < 10; n++) {
+      attacks.push((async () => {
+        const wrong = new Manager({ address, authkey: randomBytes(16) });
+        await assert.rejects(wrong.connect(), AuthenticationError);
+      })());
+    }
+    // 3. A peer that connects and says nothing, and one that starts a frame and stalls: timed out.
+    attacks.push((async () => {
+      const socket = await open(address);
+      socket.on('error', () => {});
+      assert.ok(await closedWithin(socket, 3000), 'a silent peer is closed after the handshake timeout');
+    })());
+    attacks.push((async () => {
+      const { socket } = await authenticated(address);
+      socket.write(frame(validSet).subarray(0, 10)); // the header and part of a real request, then nothing
+      assert.ok(await closedWithin(socket, 3000), 'a stalled frame is closed after the frame timeout');
+    })());
+    // 4. Authenticated, then damage: random frames, truncated real requests, oversized lengths.
+    for (let n = 0; n < 40; n++) {
+      attacks.push((async () => {
+        const { socket } = await authenticated(address);
+        const kind = n % 4;
+        if (kind === 0) socket.write(frame(randomBytes(1 + Math.floor(random() * 500))));
+        else if (kind === 1) {
+          const real = random() < 0.5 ? validSet : validClear;
+          const cut = real.subarray(0, Math.max(1, Math.floor(random() * (real.length - 1))));
+          socket.write(frame(cut)); // a whole frame whose request is cut short
+        } else if (kind === 2) socket.write(frame(randomBytes(8), MAX_FRAME + 1 + Math.floor(random() * 1e9)));
+        else socket.write(randomBytes(4 + Math.floor(random() * 64)));
+        // Whatever the server made of it, the connection ends (closed or timed out), and we close ours.
+        await closedWithin(socket, 1000);
+        socket.destroy();
+      })());
+    }
+    // 5. Well-formed requests for what is not there: typed errors back, the connection stays.
+    attacks.push((async () => {
+      const { socket, framed } = await authenticated(address);
+      const replies: Record<string, unknown>[] = [];
+      const { decodeMessage } = await import('../../src/manager/wire.js');
+      framed.onFrame = (f) => replies.push(decodeMessage(f));
+      const requests = [
+        { i: 1, op: 'call', id: targetId, m: 'constructor', a: [] },
+        { i: 2, op: 'call', id: targetId, m: '__proto__', a: [] },
+        { i: 3, op: 'call', id: 999_999, m: 'get', a: ['keep'] },
+        { i: 4, op: 'create', t: 'process', a: [] },
+        { i: 5, op: 'create', t: 'Iterator', a: [] },
+        { i: 6, op: 'eval', a: ['1 + 1'] },
+        { i: 7, op: 'call', id: targetId, m: 'set', a: 'not an array' },
+        // A crafted envelope whose patch path walks into __proto__: refused before anything is revived or set.
+        {
+          i: 8, op: 'call', id: targetId, m: 'set', x: 1,
+          a: { value: ['polluted', {}], patches: [{ path: [1, '__proto__', 'polluted'], kind: PROXY_KIND, data: { value: { typeid: 'dict', id: targetId, server: 'x', exposed: [] } } }] },
+        },
+        { i: 9, op: 'call', id: targetId, m: 'set', x: 1, a: { value: ['k', 1], patches: [{ path: [], kind: 'weft.Lock', data: { value: {} } }] } },
+      ];
+      for (const request of requests) framed.send(encodeForTest(request));
+      for (let i = 0; i < 100 && replies.length < requests.length; i++) await sleep(10);
+      assert.equal(replies.length, requests.length, 'every malformed request got a reply');
+      for (const reply of replies) {
+        assert.equal(reply.ok, false);
+        assert.match(String((reply.e as { name: string }).name), /^(TypeError|ReferenceError)$/);
+      }
+      assert.equal(socket.destroyed, false, 'a well-formed bad request does not cost the connection');
+      socket.destroy();
+    })());
+
+    await Promise.all(attacks);
+    attacking = false;
+    const steps = await steady;
+    assert.ok(steps > 0);
+    assert.equal(await own.len(), steps, 'the honest client lost nothing');
+    assert.deepEqual(await target.entries(), before, 'no rejected frame changed the object');
+    assert.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype is untouched');
+    // And the server still takes new clients.
+    const late = new Manager({ address, authkey });
+    await late.connect();
+    const d = (await late.dict({ ok: true })) as DictProxy<string, boolean>;
+    assert.equal(await d.get('ok'), true);
+    await late.shutdown();
+    await honest.shutdown();
+  } finally {
+    await server.close();
+  }
+});
+
+function encodeForTest(message: Record<string, unknown>): Uint8Array {
+  // Plain data, encoded as is (the codec encodes whatever shape we give it).
+  return encodeMessage(message, 'a', 'args');
+}
