@@ -1,7 +1,8 @@
 /**
  * seed-counter: the seed program — five parties each doing 100,000 locked
  * increments of one shared integer — timed as whole processes, start to
- * exit, for weft under node and for CPython's multiprocessing and threading.
+ * exit, for weft under node (five threads, and five processes sharing a
+ * processes-scope Value) and for CPython's multiprocessing and threading.
  * See bench/README.md.
  */
 
@@ -21,14 +22,22 @@ const { Worker } = require('node:worker_threads');
 for (let i = 0; i < 5; i++) new Worker('', { eval: true });
 `;
 
+const FIVE_EMPTY_CHILDREN = `
+const { spawn } = require('node:child_process');
+for (let i = 0; i < 5; i++) spawn(process.execPath, ['-e', '']);
+`;
+
 const peers = [
   { name: 'weft: node seed-counter/weft.mjs', command: process.execPath, args: [here('weft.mjs')] },
   { name: 'CPython multiprocessing (5 processes)', command: PYTHON, args: [here('python_mp.py')] },
+  { name: 'weft processes: node seed-counter/weft_processes.mjs', command: process.execPath, args: [here('weft_processes.mjs')] },
   { name: 'CPython threading (5 threads)', command: PYTHON, args: [here('python_threading.py')] },
   { name: 'floor: node, empty program', command: process.execPath, args: ['-e', ''], floor: true },
   { name: 'floor: python3, empty program', command: PYTHON, args: ['-c', 'pass'], floor: true },
   // What any program that runs its five parties in worker_threads pays before doing any work.
   { name: 'floor: node, 5 empty Workers', command: process.execPath, args: ['-e', FIVE_EMPTY_WORKERS], floor: true },
+  // What any node program that runs its five parties as child processes pays before doing any work.
+  { name: 'floor: node, 5 empty child processes', command: process.execPath, args: ['-e', FIVE_EMPTY_CHILDREN], floor: true },
 ];
 
 /** Runs one process to its exit: wall milliseconds and what it printed. */
@@ -72,8 +81,9 @@ for (let run = 0; run < WARMUP + RUNS; run++) {
 }
 
 for (const peer of peers) peer.ms = median(peer.runs.map((run) => run.ms));
-const [weft, mp] = peers;
-const fiveWorkers = peers.at(-1);
+const [weft, mp, weftProcesses] = peers;
+const fiveWorkers = peers.at(-2);
+const fiveChildren = peers.at(-1);
 table(
   ['program', 'wall ms (median)', 'min', 'max', 'time vs weft', 'final value'],
   peers.map((peer) =>
@@ -91,7 +101,10 @@ table(
 );
 for (const peer of peers) if (peer.error) console.log(`${peer.name} failed: ${peer.error}`);
 target('CPython multiprocessing time / weft time', mp.ms / weft.ms, '>=', 5);
+// The like-for-like comparison: five processes sharing one processes-scope Value (issue 6).
+if (!weftProcesses.error) target('CPython multiprocessing time / weft processes time', mp.ms / weftProcesses.ms, '>=', 5);
 console.log(`info: best ratio any program with 5 worker_threads could reach here (multiprocessing / 5 empty Workers): ${ratio(mp.ms / fiveWorkers.ms)}`);
+console.log(`info: best ratio any node program with 5 child processes could reach here (multiprocessing / 5 empty children): ${ratio(mp.ms / fiveChildren.ms)}`);
 const wrong = peers.filter((peer) => peer.wrong !== undefined);
 for (const peer of wrong) console.log(`ERROR: ${peer.name} printed ${peer.wrong}, expected ${EXPECTED}`);
-if (wrong.length > 0 || weft.error) process.exitCode = 1;
+if (wrong.length > 0 || weft.error || weftProcesses.error) process.exitCode = 1;

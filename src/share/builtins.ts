@@ -24,3 +24,4 @@ import '../queue/simple-queue.js';
 import '../queue/lifo-queue.js';
 import '../queue/priority-queue.js';
 import '../queue/connection.js';
+import '../scope/processes-family.js';

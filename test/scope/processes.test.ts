@@ -107,25 +107,32 @@ test('an Event set in a child wakes the parent awaiting it; the event loop runs 
 
 test('a Semaphore(2) admits at most two processes at a time, and two do get in together', async () => {
   const sem = new processes.Semaphore(2);
+  const together = new processes.Barrier(4);
   const inside = new processes.Value('i', 0);
   const most = new processes.Value('i', 0);
-  const enter = (sem: InstanceType<typeof processes.Semaphore>, inside: Value<'i'>, most: Value<'i'>): void => {
-    for (let round = 0; round < 20; round++) {
+  type Sem = InstanceType<typeof processes.Semaphore>;
+  type Gate = InstanceType<typeof processes.Barrier>;
+  const enter = (sem: Sem, together: Gate, inside: Value<'i'>, most: Value<'i'>): void => {
+    together.waitSync({ timeout: 30_000 }); // all four start at once
+    for (let round = 0; round < 10; round++) {
       sem.acquireSync();
       inside.getLock().acquireSync();
       const now = ++inside.value;
       if (now > most.value) most.value = now;
       inside.getLock().release();
-      const until = Date.now() + 2;
-      while (Date.now() < until);
+      // Stay in a while, until someone joins (or 20 ms pass): the limit is what is tested.
+      const until = Date.now() + 20;
+      while (inside.value < 2 && Date.now() < until);
       inside.getLock().acquireSync();
       inside.value -= 1;
       inside.getLock().release();
       sem.release();
     }
   };
-  const codes = await runAll(Array.from({ length: 4 }, () => new Process({ target: enter, args: [sem, inside, most] })));
-  assert.deepEqual(codes, [0, 0, 0, 0]);
+  const children = Array.from({ length: 4 }, () => new Process({ target: enter, args: [sem, together, inside, most] }));
+  for (const p of children) p.start();
+  for (const p of children) await p.join();
+  assert.deepEqual(children.map((p) => p.exitCode), [0, 0, 0, 0]);
   assert.equal(inside.value, 0);
   assert.equal(most.value, 2);
 });

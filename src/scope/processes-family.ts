@@ -1,0 +1,51 @@
+/**
+ * The processes scope's classes: the threads-scope primitives over processes
+ * memory. Kept apart from the context object (processes.ts) so that a party
+ * receiving a processes-scope handle loads only these — the bundled worker and
+ * child entries carry them among the built-in shareables (share/builtins.ts).
+ */
+import { MEMORY } from '../memory/memory.js';
+import { processesMemory } from '../memory/processes-memory.js';
+import { defineScopedClass } from '../memory/scoped-classes.js';
+import { registerShareable, type ShareableClass } from '../share/protocol.js';
+import { Lock as ThreadsLock } from '../sync/lock.js';
+import { RLock as ThreadsRLock } from '../sync/rlock.js';
+import { Condition as ThreadsCondition } from '../sync/condition.js';
+import { Semaphore as ThreadsSemaphore } from '../sync/semaphore.js';
+import { BoundedSemaphore as ThreadsBoundedSemaphore } from '../sync/bounded-semaphore.js';
+import { Event as ThreadsEvent } from '../sync/event.js';
+import { Barrier as ThreadsBarrier } from '../sync/barrier.js';
+import { Value as ThreadsValue } from '../shared/value.js';
+import { SharedArray as ThreadsSharedArray } from '../shared/array.js';
+
+/**
+ * The processes-scope version of the threads-scope class `base`: the same
+ * class with its memory set to processes memory (segments in /dev/shm,
+ * futex wake-ups) — the primitive's code is the same, only where its words
+ * live and how sleepers wake differ. It keeps `base`'s name, and gets its own
+ * kind (`processes.Lock`...), so a handle revived anywhere — another process,
+ * a worker thread — is this class again, and this module is imported there
+ * first. Nothing here touches the native addon; the first constructor call
+ * does, and throws ProcessesScopeUnavailableError where it cannot load.
+ */
+function overProcessesMemory<C extends ShareableClass<any> & (abstract new (...args: any[]) => unknown)>(base: C): C {
+  const named = { [base.name]: class extends (base as unknown as new (...args: unknown[]) => object) {
+    static [MEMORY] = processesMemory;
+  } };
+  const cls = named[base.name]! as unknown as C;
+  defineScopedClass('processes', base, cls);
+  registerShareable(`processes.${base.name}`, cls, { module: import.meta.url });
+  return cls;
+}
+
+const Lock = overProcessesMemory(ThreadsLock);
+const RLock = overProcessesMemory(ThreadsRLock);
+const Condition = overProcessesMemory(ThreadsCondition);
+const Semaphore = overProcessesMemory(ThreadsSemaphore);
+const BoundedSemaphore = overProcessesMemory(ThreadsBoundedSemaphore);
+const Event = overProcessesMemory(ThreadsEvent);
+const Barrier = overProcessesMemory(ThreadsBarrier);
+const Value = overProcessesMemory(ThreadsValue);
+const SharedArray = overProcessesMemory(ThreadsSharedArray);
+
+export { Lock, RLock, Condition, Semaphore, BoundedSemaphore, Event, Barrier, Value, SharedArray };
