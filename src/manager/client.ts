@@ -15,10 +15,10 @@ import {
 } from './frames.js';
 import { withDeadline } from './handshake.js';
 import { receiveError } from './remote-errors.js';
-import { decodeMessage, encodeMessage, isToken, valueOf, type Token } from './wire.js';
+import { decodeMessage, encodeInto, isToken, valueOf, type Token } from './wire.js';
 
 interface Pending {
-  resolve(message: Record<string, unknown>): void;
+  resolve(reply: { value?: unknown; token?: Token }): void;
   reject(error: Error): void;
 }
 
@@ -76,25 +76,20 @@ export class ClientConnection {
   request(message: Record<string, unknown>): Promise<{ value?: unknown; token?: Token }> {
     if (this.#closedBy !== undefined) return Promise.reject(this.#closedBy);
     const id = this.#nextId++;
-    const payload = encodeMessage({ ...message, i: id }, 'a', 'args');
-    return new Promise<Record<string, unknown>>((resolve, reject) => {
+    message.i = id;
+    const written = encodeInto(message, 'a', 'args');
+    return new Promise<{ value?: unknown; token?: Token }>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       if (this.#pending.size === 1) this.#framed.socket.ref();
-      this.#framed.send(payload);
-    }).then((reply) => {
-      if (reply.ok !== true) throw receiveError(reply.e);
-      if (reply.t !== undefined) {
-        if (!isToken(reply.t)) throw new TypeError('the manager sent a malformed token');
-        return { token: reply.t };
-      }
-      return { value: valueOf(reply, 'v') };
+      this.#framed.sendWriter(written);
     });
   }
 
   /** Sends a request that has no reply (a decref). */
   notify(message: Record<string, unknown>): void {
     if (this.#closedBy !== undefined) return;
-    this.#framed.send(encodeMessage({ ...message, i: 0 }, 'a', 'args'));
+    message.i = 0;
+    this.#framed.sendWriter(encodeInto(message, 'a', 'args'));
   }
 
   close(): void {
@@ -114,7 +109,14 @@ export class ClientConnection {
     if (pending === undefined) return;
     this.#pending.delete(reply.i as number);
     if (this.#pending.size === 0) this.#framed.socket.unref();
-    pending.resolve(reply);
+    try {
+      if (reply.ok !== true) pending.reject(receiveError(reply.e));
+      else if (reply.t === undefined) pending.resolve({ value: valueOf(reply, 'v') });
+      else if (isToken(reply.t)) pending.resolve({ token: reply.t });
+      else pending.reject(new TypeError('the manager sent a malformed token'));
+    } catch (error) {
+      pending.reject(error as Error);
+    }
   }
 
   #close(error: Error): void {

@@ -14,6 +14,7 @@
  */
 
 import type { Socket } from 'node:net';
+import type { ItemWriter } from '../queue/codec.js';
 
 /** The header: a little-endian u32 payload length. */
 export const HEADER_BYTES = 4;
@@ -26,14 +27,12 @@ export class FrameError extends Error {
   }
 }
 
-/** Writes `payload` as one frame. */
-export function writeFrame(socket: Socket, payload: Uint8Array): void {
-  const header = Buffer.allocUnsafe(HEADER_BYTES);
-  header.writeUInt32LE(payload.length, 0);
-  socket.cork();
-  socket.write(header);
-  socket.write(payload);
-  socket.uncork();
+/** The bytes of one frame: the header and `payload`, in one buffer (one write, one syscall). */
+export function frameBytes(payload: Uint8Array, length = payload.length): Buffer {
+  const bytes = Buffer.allocUnsafe(HEADER_BYTES + length);
+  bytes.writeUInt32LE(length, 0);
+  bytes.set(payload.subarray(0, length), HEADER_BYTES);
+  return bytes;
 }
 
 /** Collects a stream's chunks into frames of at most `maxBytes` bytes. */
@@ -144,7 +143,12 @@ export class FramedSocket {
   }
 
   send(payload: Uint8Array): void {
-    if (!this.socket.destroyed) writeFrame(this.socket, payload);
+    if (!this.socket.destroyed) this.socket.write(frameBytes(payload));
+  }
+
+  /** Sends what `writer` holds as one frame. */
+  sendWriter(writer: ItemWriter): void {
+    if (!this.socket.destroyed) this.socket.write(frameBytes(writer.bytes, writer.length));
   }
 
   fail(error: Error): void {

@@ -50,6 +50,8 @@ export class BaseProxy {
   readonly #authkey: Uint8Array;
   /** Revived proxies take their own reference on their first call. */
   #referenced: boolean;
+  /** The connection of the last call, while it is open (saves a lookup per call). */
+  #connection: ClientConnection | undefined;
 
   /** @internal Made by a manager or by reviving a description; not by users. */
   constructor(token: Token, address: Address, authkey: Uint8Array, connection: ClientConnection | undefined) {
@@ -57,6 +59,7 @@ export class BaseProxy {
     this.#address = address;
     this.#authkey = authkey;
     this.#referenced = connection !== undefined;
+    this.#connection = connection;
     if (connection !== undefined) finalizer.register(this, { connection, id: token.id });
   }
 
@@ -83,7 +86,10 @@ export class BaseProxy {
    * @see Python's `BaseProxy._callmethod`
    */
   async callMethod(method: string, args: readonly unknown[] = []): Promise<any> {
-    const connection = await sharedConnection(this.#address, this.#authkey);
+    let connection = this.#connection;
+    if (connection === undefined || connection.closed) {
+      connection = this.#connection = await sharedConnection(this.#address, this.#authkey);
+    }
     if (!this.#referenced) {
       this.#referenced = true;
       // Sent before the call, on the same connection, so it is counted first.

@@ -38,7 +38,7 @@ import { sendError } from './remote-errors.js';
 import { BaseProxy } from './proxy.js';
 import { describe } from '../share/protocol.js';
 import { publicMethods, type CallContext, type TypeSpec } from './type-spec.js';
-import { decodeMessage, encodeMessage, valueOf, type Token } from './wire.js';
+import { decodeMessage, encodeInto, valueOf, type Token } from './wire.js';
 
 interface Entry {
   readonly typeid: string;
@@ -213,19 +213,19 @@ export class ManagerServer {
 
   #reply(framed: FramedSocket, callId: number, result: unknown, error?: unknown): void {
     if (callId === 0 || framed.socket.destroyed) return;
-    let payload: Uint8Array;
+    let written;
     if (error === undefined) {
       try {
-        payload = result instanceof Created
-          ? encodeMessage({ i: callId, ok: true, t: result.token }, 'v', 'result')
-          : encodeMessage({ i: callId, ok: true, v: result }, 'v', 'result');
+        written = result instanceof Created
+          ? encodeInto({ i: callId, ok: true, t: result.token }, 'v', 'result')
+          : encodeInto({ i: callId, ok: true, v: result }, 'v', 'result');
       } catch (encodeError) {
-        payload = encodeMessage({ i: callId, ok: false, e: sendError(encodeError) }, 'v', 'error');
+        written = encodeInto({ i: callId, ok: false, e: sendError(encodeError) }, 'v', 'error');
       }
     } else {
-      payload = encodeMessage({ i: callId, ok: false, e: sendError(error) }, 'v', 'error');
+      written = encodeInto({ i: callId, ok: false, e: sendError(error) }, 'v', 'error');
     }
-    framed.send(payload);
+    framed.sendWriter(written);
   }
 
   #dispatch(peer: Peer, message: Record<string, unknown>): unknown {

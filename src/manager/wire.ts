@@ -46,10 +46,19 @@ const writer = new ItemWriter(1024);
  *   a class instance, a shareable other than a manager proxy, shared memory.
  */
 export function encodeMessage(message: Record<string, unknown>, key: 'a' | 'v', root: string): Uint8Array {
+  const written = encodeInto(message, key, root);
+  return written.bytes.slice(0, written.length);
+}
+
+/**
+ * {@link encodeMessage} into a writer shared by every call on this thread:
+ * send its bytes before encoding the next message.
+ */
+export function encodeInto(message: Record<string, unknown>, key: 'a' | 'v', root: string): ItemWriter {
   const buffers: SharedArrayBuffer[] = [];
   try {
     encodeItem(message, writer, buffers, true);
-    if (buffers.length === 0) return writer.bytes.slice(0, writer.length);
+    if (buffers.length === 0) return writer;
   } catch (error) {
     if (!(error instanceof NotPlainData) && !(error instanceof DataCloneError)) throw error;
   }
@@ -69,7 +78,7 @@ export function encodeMessage(message: Record<string, unknown>, key: 'a' | 'v', 
   if (buffers.length > 0) {
     throw new DataCloneError(root, `${root} holds shared memory (a SharedArrayBuffer), which cannot cross a socket`);
   }
-  return writer.bytes.slice(0, writer.length);
+  return writer;
 }
 
 /** Decodes a frame into a message object. @throws RangeError on damaged bytes, TypeError on a non-object. */
