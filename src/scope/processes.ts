@@ -15,11 +15,18 @@ import { Lock, RLock, Condition, Semaphore, BoundedSemaphore, Event, Barrier, Va
  *
  * @example
  * ```ts
- * import { processes, getContext } from 'weft';
- * const ctx = getContext('processes');
- * const counter = new ctx.Value('i', 0);
- * counter.value += 41;
- * console.log(ctx === processes, ctx.scope, counter.value + 1); // true processes 42
+ * import { getContext, Process, type Value } from 'weft';
+ * const processes = getContext('processes');
+ * const counter = new processes.Value('i', 0);
+ * const add = (counter: Value<'i'>, n: number) => {
+ *   counter.getLock().acquireSync();
+ *   counter.value += n; // the parent's memory, not a copy
+ *   counter.getLock().release();
+ * };
+ * const children = [1, 2, 3].map((n) => new Process({ target: add, args: [counter, n] }));
+ * for (const child of children) child.start();
+ * for (const child of children) await child.join();
+ * console.log(processes.scope, counter.value); // processes 6
  * ```
  * @see Python's `multiprocessing.get_context()`
  */

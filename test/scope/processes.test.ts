@@ -221,8 +221,8 @@ test('an RLock held by the parent is not owned by a child: release refuses, a tr
       step.value = 2;
       while (step.value !== 3) await sleep(1);
       rlock.release();
+      step.value = 4; // still held once: the parent cannot get in before it sees this
       rlock.release();
-      step.value = 4;
     },
     args: [rlock, step],
   });
@@ -282,6 +282,18 @@ test('a processes-scope Value passed to a ProcessPoolExecutor task is live there
   const pids = await Promise.all(Array.from({ length: 8 }, (_, i) => pool.submit(add, counter, i + 1)));
   assert.equal(counter.value, 36);
   assert.ok(pids.every((pid) => pid !== process.pid));
+});
+
+test('a processes-scope Value made in a pool worker comes back live as its result', async () => {
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+  const make = async (scopeModule: string) => {
+    const { processes } = await import(scopeModule);
+    return new processes.Value('i', 7);
+  };
+  const made = (await pool.submit(make, new URL('../../src/scope/processes.ts', import.meta.url).href)) as Value<'i'>;
+  assert.equal(made[SCOPE], 'processes');
+  made.value += 1;
+  assert.equal(await pool.submit((v: Value<'i'>) => v.value, made), 8, 'the worker sees the parent\'s write');
 });
 
 test('a threads-scope Lock sent to a Process is still refused, naming the processes context', () => {
