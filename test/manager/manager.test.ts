@@ -226,3 +226,22 @@ test('references: an object goes when the last connection holding it closes or i
     await server.close();
   }
 });
+
+test('a proxy passed to a Thread and to a process pool task reaches the same object', async () => {
+  const { Thread } = await import('../../src/run/thread.js');
+  const { ProcessPoolExecutor } = await import('../../src/pool/process-pool.js');
+  await using manager = new Manager();
+  await manager.start();
+  const list = await manager.list<string>();
+  const thread = new Thread({ target: async (items: ListProxy<string>) => { await items.append('thread'); }, args: [list] });
+  thread.start();
+  await thread.join();
+  assert.equal(thread.exception, undefined);
+  const pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+  try {
+    await pool.submit(async (items: ListProxy<string>) => { await items.append('pool task'); }, list);
+  } finally {
+    await pool.shutdown();
+  }
+  assert.deepEqual(await list.toArray(), ['thread', 'pool task']);
+});
