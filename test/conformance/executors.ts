@@ -16,6 +16,8 @@
 
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { Event, Future, ProcessPoolExecutor, ThreadPoolExecutor, type ExecutorOptions, type MapOptions } from '../../src/index.js';
+import { processesAvailability } from '../../src/memory/native.js';
+import { processes } from '../../src/scope/processes.js';
 
 type Input<T> = Iterable<T> | AsyncIterable<T>;
 
@@ -63,8 +65,8 @@ export const executorFactories: ExecutorFactory[] = [
   {
     name: 'ProcessPoolExecutor',
     create: (options) => new ProcessPoolExecutor({ ...options, maxWorkers: options?.maxWorkers ?? 5 }),
-    // A threads-scope Event cannot reach another process; processes.Event (or a Manager's) will.
-    createEvent: null,
+    // A threads-scope Event cannot reach another process; the processes scope's can (upstream uses a manager's).
+    createEvent: processesAvailability().available ? () => new processes.Event() : null,
   },
 ];
 
