@@ -89,12 +89,15 @@ export abstract class Executor {
   /** @internal */
   protected readonly engine: Engine;
   readonly #name: string;
+  // Names a submitted function in errors; made once, not per submit.
+  readonly #submitWhat: string;
   readonly #maxWorkers: number;
 
   /** @internal */
   protected constructor(engine: Engine, name: string, maxWorkers: number) {
     this.engine = engine;
     this.#name = name;
+    this.#submitWhat = `${name}.submit() task`;
     this.#maxWorkers = maxWorkers;
   }
 
@@ -116,7 +119,7 @@ export abstract class Executor {
   submit(...all: unknown[]): Future<unknown> {
     const options = isTaskOptions(all[0]) ? (all.shift() as TaskOptions) : undefined;
     const task = all.shift() as Target<AnyFunction>;
-    const target = this.engine.target(task, `${this.#name}.submit() task`);
+    const target = this.engine.target(task, this.#submitWhat);
     return this.#submit(target, all, options);
   }
 
