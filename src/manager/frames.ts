@@ -100,6 +100,14 @@ export interface StreamLimits {
   readonly frameTimeout?: number;
   /** The authentication handshake must end within this many ms. Default 10 000. */
   readonly handshakeTimeout?: number;
+  /**
+   * Server side: an authenticated connection with no call waiting and
+   * nothing received for this many ms is closed (and its references
+   * dropped, as for any closed connection). Default 0: never — a client
+   * holding proxies may rightly stay quiet for hours; TCP keep-alive probes
+   * still find peers whose host has gone.
+   */
+  readonly idleTimeout?: number;
 }
 
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;

@@ -55,6 +55,8 @@ class Peer implements CallContext {
   readonly local: (value: unknown) => unknown;
   readonly #abort = new AbortController();
   readonly refs = new Map<number, number>();
+  /** Calls still running (a blocking call parked in the server): the connection is not idle. */
+  running = 0;
   readonly #cleanups = new Map<object, () => void>();
 
   constructor(local: (value: unknown) => unknown) {
@@ -176,6 +178,12 @@ export class ManagerServer {
       () => {
         if (socket.destroyed) return;
         this.#peers.add(peer);
+        if (typeof this.#address !== 'string') socket.setKeepAlive(true, 30_000);
+        if ((limits.idleTimeout ?? 0) > 0) {
+          socket.setTimeout(limits.idleTimeout!, () => {
+            if (peer.running === 0) socket.destroy();
+          });
+        }
         framed.maxBytes = limits.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
         framed.onFrame = (frame) => this.#receive(peer, framed, frame);
         framed.flush();
@@ -205,7 +213,17 @@ export class ManagerServer {
       return;
     }
     if (result instanceof Promise) {
-      result.then((value) => this.#reply(framed, callId, value), (error) => this.#reply(framed, callId, undefined, error));
+      peer.running++;
+      result.then(
+        (value) => {
+          peer.running--;
+          this.#reply(framed, callId, value);
+        },
+        (error) => {
+          peer.running--;
+          this.#reply(framed, callId, undefined, error);
+        },
+      );
     } else {
       this.#reply(framed, callId, result);
     }

@@ -196,3 +196,25 @@ function encodeForTest(message: Record<string, unknown>): Uint8Array {
   // Plain data, encoded as is (the codec encodes whatever shape we give it).
   return encodeMessage(message, 'a', 'args');
 }
+
+test('idleTimeout: a quiet connection is closed, one with a call parked in the server is not', async () => {
+  const server = new ManagerServer({ authkey, types: builtinTypes, idleTimeout: 200 });
+  const address = (await server.listen(arbitraryAddress())) as string;
+  try {
+    const quiet = await authenticated(address);
+    const busy = await authenticated(address);
+    const { decodeMessage } = await import('../../src/manager/wire.js');
+    const replies: Record<string, unknown>[] = [];
+    busy.framed.onFrame = (f) => replies.push(decodeMessage(f));
+    busy.framed.send(encodeMessage({ i: 1, op: 'create', t: 'Event', a: [] }, 'a', 'args'));
+    for (let i = 0; i < 100 && replies.length === 0; i++) await sleep(10);
+    const event = (replies[0]!.t as { id: number }).id;
+    busy.framed.send(encodeMessage({ i: 2, op: 'call', id: event, m: 'wait', a: [] }, 'a', 'args')); // parks
+    assert.ok(await closedWithin(quiet.socket, 3000), 'the quiet connection was closed');
+    await sleep(400);
+    assert.equal(busy.socket.destroyed, false, 'the connection waiting on a call stays');
+    busy.socket.destroy();
+  } finally {
+    await server.close();
+  }
+});
