@@ -37,6 +37,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { activeCount, InvalidStateError, Lock, RLock } from '../../src/index.js';
 import { isOwned, releaseSave } from '../../src/sync/lock-like.js';
+import { processes } from '../../src/scope/processes.js';
 import {
   assertTimeout, Bunch, collectGarbage, floats, ints, MODES, solo, until, waitThreadsBlocked, type Mode,
 } from './support.js';
@@ -52,6 +53,9 @@ interface LockType {
 const LOCK_TYPES: readonly LockType[] = [
   { name: 'Lock', make: () => new Lock(), recursive: false },
   { name: 'RLock', make: () => new RLock(), recursive: true },
+  // The processes scope: the same classes over /dev/shm memory and futex wake-ups.
+  { name: 'processes.Lock', make: () => new processes.Lock(), recursive: false },
+  { name: 'processes.RLock', make: () => new processes.RLock(), recursive: true },
 ];
 
 const N = 5;

@@ -24,6 +24,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BoundedSemaphore, Semaphore } from '../../src/index.js';
 import { assertTimeout, Bunch, ints, MODES, solo, until, waitersOf, waitThreadsBlocked, type Mode } from './support.js';
+import { processes } from '../../src/scope/processes.js';
 
 interface SemaphoreType {
   readonly name: string;
@@ -34,6 +35,9 @@ interface SemaphoreType {
 const SEMAPHORE_TYPES: readonly SemaphoreType[] = [
   { name: 'Semaphore', make: (value) => new Semaphore(value), bounded: false },
   { name: 'BoundedSemaphore', make: (value) => new BoundedSemaphore(value), bounded: true },
+  // The processes scope: the same classes over /dev/shm memory and futex wake-ups.
+  { name: 'processes.Semaphore', make: (value) => new processes.Semaphore(value), bounded: false },
+  { name: 'processes.BoundedSemaphore', make: (value) => new processes.BoundedSemaphore(value), bounded: true },
 ];
 
 const TIMEOUT = 500;
