@@ -1,6 +1,6 @@
 /**
  * The typeids every Manager serves (Python's SyncManager): `dict`, `list`,
- * `Namespace`, `Value`, `Array`, `Queue`, `JoinableQueue`, `Lock`, `RLock`,
+ * `Namespace`, `Value`, `Array`, `Queue`, `JoinableQueue`, `Lock`, `RLock`, `Condition`,
  * `Semaphore`, `BoundedSemaphore`, `Event`, `Barrier`, and `Iterator` (what
  * a dict's or list's `iter()` returns).
  *
@@ -12,7 +12,6 @@
  * is released when it closes, as if the holder had let go.
  */
 
-import { InvalidStateError } from '../errors.js';
 import { JoinableQueue } from '../queue/joinable-queue.js';
 import { Queue } from '../queue/queue.js';
 import { SharedDict } from '../shared/dict.js';
@@ -20,20 +19,9 @@ import { SharedList } from '../shared/list.js';
 import { Barrier } from '../sync/barrier.js';
 import { BoundedSemaphore } from '../sync/bounded-semaphore.js';
 import { Event } from '../sync/event.js';
-import { Lock } from '../sync/lock.js';
 import { Semaphore } from '../sync/semaphore.js';
+import { CountedSemaphore, HeldLock, options, OwnedCondition, OwnedRLock } from './owned-locks.js';
 import { plainResult, type CallContext, type TypeSpec } from './type-spec.js';
-
-/** The blocking options a caller may send: `blocking` and `timeout`, nothing else. */
-function options(raw: unknown, context: CallContext): { blocking?: boolean; timeout?: number; signal: AbortSignal } {
-  const out: { blocking?: boolean; timeout?: number; signal: AbortSignal } = { signal: context.signal };
-  if (raw === undefined || raw === null) return out;
-  if (typeof raw !== 'object') throw new TypeError(`options must be an object, got ${typeof raw}`);
-  const { blocking, timeout } = raw as { blocking?: unknown; timeout?: unknown };
-  if (blocking !== undefined) out.blocking = Boolean(blocking);
-  if (timeout !== undefined) out.timeout = timeout as number;
-  return out;
-}
 
 type Methods = Record<string, (object: any, args: any[], context: CallContext) => unknown>;
 
@@ -63,83 +51,6 @@ function spec(
 const iterable = {
   iter: (o: Iterable<unknown>) => o[Symbol.iterator](),
 };
-
-/** A lock that remembers which connection holds it, to release it if that connection goes. */
-class HeldLock {
-  readonly lock = new Lock();
-  holder: object | undefined;
-
-  async acquire(raw: unknown, context: CallContext): Promise<boolean> {
-    const acquired = await this.lock.acquire(options(raw, context));
-    if (acquired) {
-      this.holder = context.owner;
-      context.onClose(this, () => {
-        if (this.holder === context.owner) this.release();
-      });
-    }
-    return acquired;
-  }
-
-  release(): void {
-    this.lock.release();
-    this.holder = undefined;
-  }
-}
-
-/** Python's manager RLock: owned by the connection (a server thread, in Python) that acquired it. */
-class OwnedRLock {
-  readonly #lock = new HeldLock();
-  #count = 0;
-
-  async acquire(raw: unknown, context: CallContext): Promise<boolean> {
-    if (this.#lock.holder === context.owner) {
-      this.#count++;
-      return true;
-    }
-    const acquired = await this.#lock.acquire(raw, context);
-    if (acquired) this.#count = 1;
-    return acquired;
-  }
-
-  release(context: CallContext): void {
-    if (this.#lock.holder !== context.owner) throw new InvalidStateError('cannot release un-acquired lock');
-    if (--this.#count === 0) this.#lock.release();
-  }
-
-  locked(): boolean {
-    return this.#lock.lock.locked();
-  }
-}
-
-/** A semaphore counting each connection's acquisitions, to give them back if it goes. */
-class CountedSemaphore {
-  readonly semaphore: Semaphore;
-  readonly #held = new Map<object, number>();
-
-  constructor(semaphore: Semaphore) {
-    this.semaphore = semaphore;
-  }
-
-  async acquire(raw: unknown, context: CallContext): Promise<boolean> {
-    const acquired = await this.semaphore.acquire(options(raw, context));
-    if (acquired) {
-      this.#held.set(context.owner, (this.#held.get(context.owner) ?? 0) + 1);
-      context.onClose(this, () => {
-        const held = this.#held.get(context.owner) ?? 0;
-        this.#held.delete(context.owner);
-        if (held > 0) this.semaphore.release(held);
-      });
-    }
-    return acquired;
-  }
-
-  release(n: unknown, context: CallContext): void {
-    const count = n === undefined ? 1 : (n as number);
-    this.semaphore.release(count);
-    const held = this.#held.get(context.owner) ?? 0;
-    if (held > 0) this.#held.set(context.owner, Math.max(0, held - count));
-  }
-}
 
 const lockMethods: Methods = {
   acquire: (l: HeldLock, [raw], c) => l.acquire(raw, c),
@@ -264,6 +175,16 @@ export const builtinTypes: ReadonlyMap<string, TypeSpec> = new Map<string, TypeS
       acquire: (l: OwnedRLock, [raw], c) => l.acquire(raw, c),
       release: (l: OwnedRLock, _, c) => l.release(c),
       locked: (l: OwnedRLock) => l.locked(),
+    }),
+  ],
+  [
+    'Condition',
+    spec(() => new OwnedCondition(), {
+      acquire: (c: OwnedCondition, [raw], context) => c.lock.acquire(raw, context),
+      release: (c: OwnedCondition, _, context) => c.lock.release(context),
+      wait: (c: OwnedCondition, [raw], context) => c.wait(raw, context),
+      notify: (c: OwnedCondition, [n], context) => c.notify(n, context),
+      notifyAll: (c: OwnedCondition, _, context) => c.notify(Infinity, context),
     }),
   ],
   ['Semaphore', spec(([value]) => new CountedSemaphore(new Semaphore((value as number) ?? 1)), semaphoreMethods)],

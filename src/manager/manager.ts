@@ -1,13 +1,13 @@
 /**
  * `Manager`: Python's `SyncManager` — a BaseManager with the built-in
  * typeids (dict, list, Namespace, Value, Array, Queue, JoinableQueue, Lock,
- * RLock, Semaphore, BoundedSemaphore, Event, Barrier) as typed methods.
+ * RLock, Condition, Semaphore, BoundedSemaphore, Event, Barrier) as typed methods.
  */
 
 import type { DictKey, DictSource } from '../shared/dict.js';
 import { BaseManager } from './base-manager.js';
 import type {
-  ArrayProxy, BarrierProxy, DictProxy, EventProxy, JoinableQueueProxy, ListProxy, LockProxy, NamespaceProxy, QueueProxy,
+  ArrayProxy, BarrierProxy, ConditionProxy, DictProxy, EventProxy, JoinableQueueProxy, ListProxy, LockProxy, NamespaceProxy, QueueProxy,
   SemaphoreProxy, ValueProxy,
 } from './proxy-types.js';
 
@@ -68,6 +68,11 @@ export class Manager extends BaseManager {
   /** A reentrant lock, owned by the connection (the process) that acquired it. */
   RLock(): Promise<LockProxy> {
     return this.create('RLock');
+  }
+
+  /** A condition variable; its lock is reentrant and owned by the connection that acquired it. */
+  Condition(): Promise<ConditionProxy> {
+    return this.create('Condition');
   }
 
   Semaphore(value = 1): Promise<SemaphoreProxy> {

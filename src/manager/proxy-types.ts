@@ -137,3 +137,11 @@ export interface BarrierProxy extends BaseProxy {
   nWaiting(): P<number>;
   broken(): P<boolean>;
 }
+
+/** A proxy for a manager `Condition` (its lock is an RLock owned by the connection that acquired it). */
+export interface ConditionProxy extends LockProxy {
+  /** Releases the lock, waits for a notify (or the timeout: then `false`), takes the lock back. */
+  wait(options?: { timeout?: number }): P<boolean>;
+  notify(n?: number): P<void>;
+  notifyAll(): P<void>;
+}

@@ -245,3 +245,42 @@ test('a proxy passed to a Thread and to a process pool task reaches the same obj
   }
   assert.deepEqual(await list.toArray(), ['thread', 'pool task']);
 });
+
+test('Condition: a child waits, the parent notifies under the lock; wait times out with false; not held is InvalidStateError', async () => {
+  await using manager = new Manager();
+  await manager.start();
+  const condition = await manager.Condition();
+  const box = await manager.Value<string | null>('u', null);
+  const waiting = await manager.Event();
+  const child = new Process({
+    target: async (
+      cond: { acquire(): Promise<boolean>; wait(o?: object): Promise<boolean>; release(): Promise<void> },
+      value: { get(): Promise<unknown>; set(v: unknown): Promise<void> },
+      ready: { set(): Promise<void> },
+    ) => {
+      await cond.acquire();
+      await cond.acquire(); // reentrant: wait lets go of both levels
+      await ready.set();
+      while ((await value.get()) === null) await cond.wait();
+      await value.set(`seen ${String(await value.get())}`);
+      await cond.release();
+      await cond.release();
+    },
+    args: [condition, box, waiting],
+  });
+  child.start();
+  assert.equal(await waiting.wait({ timeout: 20_000 }), true);
+  assert.equal(await condition.acquire({ timeout: 10_000 }), true, 'wait() released the lock, both levels');
+  await box.set('hello');
+  await condition.notify();
+  await condition.release();
+  await child.join();
+  assert.equal(child.exitCode, 0);
+  assert.equal(await box.get(), 'seen hello');
+  await assert.rejects(condition.notify(), InvalidStateError);
+  await condition.acquire();
+  const started = performance.now();
+  assert.equal(await condition.wait({ timeout: 50 }), false);
+  assert.ok(performance.now() - started >= 45);
+  await condition.release();
+});
