@@ -7,6 +7,7 @@ import { child, shmEntries, src } from '../memory/processes-support.js';
 import { processes } from '../../src/scope/processes.js';
 import { getContext, threads } from '../../src/scope/threads.js';
 import { Thread } from '../../src/run/thread.js';
+import { Queue } from '../../src/queue/queue.js';
 import { ProcessPoolExecutor } from '../../src/pool/process-pool.js';
 import { Lock as ThreadsLock } from '../../src/sync/lock.js';
 import type { RLock } from '../../src/sync/rlock.js';
@@ -268,6 +269,26 @@ test('a processes-scope Lock and Value reach a worker thread too, live', async (
   await t.join();
   assert.equal(scope.value, 1, 'revived in the worker as a processes-scope lock');
   assert.equal(counter.value, 2_000);
+});
+
+test('a processes-scope Lock put on a (threads) Queue is revived synchronously by getSync in a worker', async () => {
+  const queue = new Queue<Lock>();
+  const lock = new processes.Lock();
+  const result = new processes.Value('i', 0);
+  const t = new Thread({
+    target: (queue: Queue<Lock>, result: Value<'i'>) => {
+      const got = queue.getSync({ timeout: 30_000 });
+      result.value = (got as unknown as Record<symbol, unknown>)[Symbol.for('weft.scope')] === 'processes' && got.locked() ? 1 : -1;
+      got.release();
+    },
+    args: [queue, result],
+  });
+  t.start();
+  await lock.acquire();
+  queue.putSync(lock);
+  await t.join();
+  assert.equal(result.value, 1);
+  assert.equal(lock.locked(), false, 'released by the worker');
 });
 
 test('a processes-scope Value passed to a ProcessPoolExecutor task is live there', async () => {
