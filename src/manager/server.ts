@@ -37,7 +37,8 @@ import { sendError } from './remote-errors.js';
 // Proxies sent to the server (a dict stored in a list) are revived as proxies here.
 import { BaseProxy } from './proxy.js';
 import { describe } from '../share/protocol.js';
-import { publicMethods, type CallContext, type TypeSpec } from './type-spec.js';
+import { Peer } from './peer.js';
+import { publicMethods, type TypeSpec } from './type-spec.js';
 import { decodeMessage, encodeInto, valueOf, type Token } from './wire.js';
 
 interface Entry {
@@ -47,41 +48,6 @@ interface Entry {
   readonly exposed: readonly string[];
   refs: number;
   pinned: boolean;
-}
-
-/** One authenticated connection. */
-class Peer implements CallContext {
-  readonly owner = this;
-  readonly local: (value: unknown) => unknown;
-  readonly #abort = new AbortController();
-  readonly refs = new Map<number, number>();
-  /** Calls still running (a blocking call parked in the server): the connection is not idle. */
-  running = 0;
-  readonly #cleanups = new Map<object, () => void>();
-
-  constructor(local: (value: unknown) => unknown) {
-    this.local = local;
-  }
-
-  get signal(): AbortSignal {
-    return this.#abort.signal;
-  }
-
-  onClose(key: object, cleanup: () => void): void {
-    if (!this.#cleanups.has(key)) this.#cleanups.set(key, cleanup);
-  }
-
-  close(): void {
-    this.#abort.abort(new Error('the connection closed'));
-    for (const cleanup of this.#cleanups.values()) {
-      try {
-        cleanup();
-      } catch {
-        // A cleanup that fails (a lock released by someone else meanwhile) leaves the others to run.
-      }
-    }
-    this.#cleanups.clear();
-  }
 }
 
 export interface ServerOptions extends StreamLimits {
