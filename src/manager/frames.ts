@@ -126,6 +126,7 @@ export class FramedSocket {
   readonly #reader: FrameReader;
   readonly #frameTimeout: number;
   #timer: NodeJS.Timeout | undefined;
+  #corked = false;
   #waiters: ((frame: Buffer) => void)[] = [];
   #queued: Buffer[] = [];
   onFrame: ((frame: Buffer) => void) | undefined;
@@ -151,12 +152,27 @@ export class FramedSocket {
   }
 
   send(payload: Uint8Array): void {
-    if (!this.socket.destroyed) this.socket.write(frameBytes(payload));
+    this.#write(frameBytes(payload));
   }
 
   /** Sends what `writer` holds as one frame. */
   sendWriter(writer: ItemWriter): void {
-    if (!this.socket.destroyed) this.socket.write(frameBytes(writer.bytes, writer.length));
+    this.#write(frameBytes(writer.bytes, writer.length));
+  }
+
+  // Frames sent in one go of the event loop (the replies to a chunk of
+  // requests, or calls issued together) leave in one writev.
+  #write(bytes: Buffer): void {
+    if (this.socket.destroyed) return;
+    if (!this.#corked) {
+      this.#corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(bytes);
   }
 
   fail(error: Error): void {
