@@ -30,6 +30,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Barrier, BrokenBarrierError } from '../../src/index.js';
 import { assertTimeout, Bunch, floats, ints, MODES, PATIENCE, solo, type Mode, type Party } from './support.js';
+import { processes } from '../../src/scope/processes.js';
 
 const N = 5;
 const DEFAULT_TIMEOUT = 2000;
@@ -173,7 +174,11 @@ const waitPastFailingAction = async ({ barrier, results1, results2 }: Results) =
 
 // ---- Suite
 
-function barrierTests(mode: Mode): void {
+type BarrierClass = typeof Barrier;
+
+// `Barrier` is the class under test: the threads scope's, or the processes scope's (the same class over
+// /dev/shm memory and futex wake-ups).
+function barrierTests(mode: Mode, Barrier: BarrierClass): void {
   let barrier: Barrier;
   beforeEach(() => {
     barrier = new Barrier(N, { timeout: DEFAULT_TIMEOUT });
@@ -285,5 +290,6 @@ function barrierTests(mode: Mode): void {
 }
 
 for (const mode of MODES) {
-  describe(`BarrierTests [Barrier] — ${mode} parties`, () => barrierTests(mode));
+  describe(`BarrierTests [Barrier] — ${mode} parties`, () => barrierTests(mode, Barrier));
+  describe(`BarrierTests [processes.Barrier] — ${mode} parties`, () => barrierTests(mode, processes.Barrier));
 }

@@ -22,6 +22,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Condition, InvalidStateError, Lock } from '../../src/index.js';
 import { assertTimeout, Bunch, floats, ints, MODES, solo, until, waitThreadsBlocked, type Mode } from './support.js';
+import { processes } from '../../src/scope/processes.js';
 
 const N = 5;
 const TIMEOUT = 500;
@@ -32,9 +33,16 @@ interface ConditionType {
   readonly make: () => Condition;
 }
 
-const CONDITION_TYPES: Record<Mode, ConditionType> = {
-  async: { name: 'Condition(Lock)', make: () => new Condition(new Lock()) },
-  threads: { name: 'Condition', make: () => new Condition() },
+const CONDITION_TYPES: Record<Mode, readonly ConditionType[]> = {
+  async: [
+    { name: 'Condition(Lock)', make: () => new Condition(new Lock()) },
+    // The processes scope: the same classes over /dev/shm memory and futex wake-ups.
+    { name: 'processes.Condition(processes.Lock)', make: () => new processes.Condition(new processes.Lock()) },
+  ],
+  threads: [
+    { name: 'Condition', make: () => new Condition() },
+    { name: 'processes.Condition', make: () => new processes.Condition() },
+  ],
 };
 
 /** A tally of (result, phase) pairs: slot `phase * 2 + (result ? 1 : 0)`. */
@@ -261,6 +269,7 @@ function conditionTests(mode: Mode, type: ConditionType): void {
 }
 
 for (const mode of MODES) {
-  const type = CONDITION_TYPES[mode];
-  describe(`ConditionTests [${type.name}] — ${mode} parties`, () => conditionTests(mode, type));
+  for (const type of CONDITION_TYPES[mode]) {
+    describe(`ConditionTests [${type.name}] — ${mode} parties`, () => conditionTests(mode, type));
+  }
 }

@@ -16,6 +16,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Event } from '../../src/index.js';
 import { assertTimeout, Bunch, floats, ints, MODES, solo, waitersOf, waitThreadsBlocked, type Mode } from './support.js';
+import { processes } from '../../src/scope/processes.js';
 
 const N = 5;
 const TIMEOUT = 500;
@@ -58,7 +59,11 @@ async function checkNotify(mode: Mode, evt: Event): Promise<void> {
   assert.deepEqual([...results2], [0, N]);
 }
 
-function eventTests(mode: Mode): void {
+type EventClass = typeof Event;
+
+// `Event` is the class under test: the threads scope's, or the processes scope's (the same class over
+// /dev/shm memory and futex wake-ups).
+function eventTests(mode: Mode, Event: EventClass): void {
   it('test_is_set', () =>
     solo(mode, ({ evt }) => {
       assert.equal(evt.isSet(), false);
@@ -116,5 +121,6 @@ function eventTests(mode: Mode): void {
 }
 
 for (const mode of MODES) {
-  describe(`EventTests [Event] — ${mode} parties`, () => eventTests(mode));
+  describe(`EventTests [Event] — ${mode} parties`, () => eventTests(mode, Event));
+  describe(`EventTests [processes.Event] — ${mode} parties`, () => eventTests(mode, processes.Event));
 }
