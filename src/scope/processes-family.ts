@@ -7,6 +7,8 @@
 import { MEMORY } from '../memory/memory.js';
 import { processesMemory } from '../memory/processes-memory.js';
 import { defineScopedClass } from '../memory/scoped-classes.js';
+import { putSharedSlots, takeSharedSlots } from '../memory/shared-slots.js';
+import { setSlotCrossing } from '../share/marshal.js';
 import { registerShareable, type ShareableClass } from '../share/protocol.js';
 import { Lock as ThreadsLock } from '../sync/lock.js';
 import { RLock as ThreadsRLock } from '../sync/rlock.js';
@@ -37,6 +39,9 @@ function overProcessesMemory<C extends ShareableClass<any> & (abstract new (...a
   registerShareable(`processes.${base.name}`, cls, { module: import.meta.url });
   return cls;
 }
+
+// Sent to another process, these classes' shared buffers travel as segment slices.
+setSlotCrossing({ take: takeSharedSlots, put: putSharedSlots });
 
 const Lock = overProcessesMemory(ThreadsLock);
 const RLock = overProcessesMemory(ThreadsRLock);

@@ -17,7 +17,8 @@
 
 import { DataCloneError } from '../errors.js';
 import { describe, kindOf, registrationOf, scopeOf, type Shareable } from './protocol.js';
-import { putSharedSlots, takeSharedSlots, type SharedSlot } from '../memory/shared-slots.js';
+import type { SharedSlot, SlotPath } from '../memory/shared-slots.js';
+import { singleton } from '../memory/singleton.js';
 
 /** One step of a path: an object key, an array index, or the n-th entry of a Map. */
 export type Step = string | number | { entry: number; key: boolean };
@@ -50,6 +51,32 @@ export interface EncodeOptions {
   readonly root: string;
   /** Default `'thread'`. */
   readonly destination?: Destination;
+}
+
+/**
+ * How the shared buffers of a processes-scope shareable's description cross
+ * to another process (memory/shared-slots.ts). The processes scope installs
+ * it when its classes load, so marshalling for threads never loads the
+ * segment code; kept per thread on globalThis, so every bundled copy of this
+ * module in a thread sees it.
+ */
+export interface SlotCrossing {
+  take(value: unknown, slots: SharedSlot[], fail: (path: SlotPath, error: unknown) => never): unknown;
+  put(value: unknown, slots: readonly SharedSlot[]): unknown;
+}
+
+const crossing = singleton('slotCrossing', () => ({ current: undefined as SlotCrossing | undefined }));
+
+/** Installs the processes scope's {@link SlotCrossing}. */
+export function setSlotCrossing(slots: SlotCrossing): void {
+  crossing.current = slots;
+}
+
+function slotCrossing(where: string): SlotCrossing {
+  if (crossing.current === undefined) {
+    throw new DataCloneError(where, `${where}: a processes-scope shareable, but the processes scope is not loaded in this thread`);
+  }
+  return crossing.current;
 }
 
 const CLONEABLE: readonly (abstract new (...args: never[]) => unknown)[] = [
@@ -153,7 +180,7 @@ class Encoder {
     }
     // To another process, shared buffers travel as the segment slices that name them.
     const slots: SharedSlot[] = [];
-    const value = takeSharedSlots(data.value, slots, (path, error) => {
+    const value = slotCrossing(root).take(data.value, slots, (path, error) => {
       const where = formatPath(root, path);
       throw new DataCloneError(where, `${where} cannot reach another process: ${(error as Error).message}`);
     });
@@ -293,7 +320,9 @@ export function decode(envelope: Envelope): unknown {
           (patch.module ? ` (its module ${patch.module} was not imported)` : ''),
       );
     }
-    const data = patch.slots === undefined ? patch.data : { value: putSharedSlots(patch.data.value, patch.slots), patches: patch.data.patches };
+    const data = patch.slots === undefined
+      ? patch.data
+      : { value: slotCrossing(patch.kind).put(patch.data.value, patch.slots), patches: patch.data.patches };
     const live = registration.revive(decode(data));
     if (patch.path.length === 0) {
       root = live;
