@@ -77,7 +77,13 @@ export class ClientConnection {
     if (this.#closedBy !== undefined) return Promise.reject(this.#closedBy);
     const id = this.#nextId++;
     message.i = id;
-    const written = encodeInto(message, 'a', 'args');
+    let written;
+    try {
+      written = encodeInto(message, 'a', 'args');
+      this.#framed.checkSize(written.length, 'the request');
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return new Promise<{ value?: unknown; token?: Token }>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       if (this.#pending.size === 1) this.#framed.socket.ref();

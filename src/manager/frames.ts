@@ -127,6 +127,7 @@ export class FramedSocket {
   readonly #frameTimeout: number;
   #timer: NodeJS.Timeout | undefined;
   #corked = false;
+  #maxBytes: number;
   #waiters: ((frame: Buffer) => void)[] = [];
   #queued: Buffer[] = [];
   onFrame: ((frame: Buffer) => void) | undefined;
@@ -135,13 +136,28 @@ export class FramedSocket {
   constructor(socket: Socket, limits: StreamLimits, maxBytes: number) {
     this.socket = socket;
     this.#reader = new FrameReader(maxBytes);
+    this.#maxBytes = maxBytes;
     this.#frameTimeout = limits.frameTimeout ?? DEFAULT_FRAME_TIMEOUT;
     socket.on('data', (chunk: Buffer) => this.#data(chunk));
     socket.on('close', () => clearTimeout(this.#timer));
   }
 
+  /** The largest frame either way: received frames over it end the stream, sent ones are refused. */
   set maxBytes(value: number) {
     this.#reader.maxBytes = value;
+    this.#maxBytes = value;
+  }
+
+  /**
+   * Throws a RangeError naming `what` if `length` bytes would be over the
+   * frame limit (the peer would close the connection on it).
+   */
+  checkSize(length: number, what: string): void {
+    if (length > this.#maxBytes) {
+      throw new RangeError(
+        `${what} is ${length} bytes, over the manager's frame limit of ${this.#maxBytes} bytes (the maxFrameBytes option)`,
+      );
+    }
   }
 
   /** The next frame (for the handshake, before `onFrame` is set). */

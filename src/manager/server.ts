@@ -209,6 +209,11 @@ export class ManagerServer {
     } else {
       written = encodeInto({ i: callId, ok: false, e: sendError(error) }, 'v', 'error');
     }
+    try {
+      framed.checkSize(written.length, 'the result');
+    } catch (tooBig) {
+      written = encodeInto({ i: callId, ok: false, e: sendError(tooBig) }, 'v', 'error');
+    }
     framed.sendWriter(written);
   }
 

@@ -284,3 +284,13 @@ test('Condition: a child waits, the parent notifies under the lock; wait times o
   assert.ok(performance.now() - started >= 45);
   await condition.release();
 });
+
+test('the frame limit: a request or a result over maxFrameBytes is a RangeError saying so; the connection stays', async () => {
+  await using manager = new Manager({ maxFrameBytes: 2048 });
+  await manager.start();
+  const list = await manager.list<string>();
+  await assert.rejects(list.append('x'.repeat(5000)), { name: 'RangeError', message: /the request is \d+ bytes, over the manager's frame limit of 2048 bytes/ });
+  for (let i = 0; i < 3; i++) await list.append('y'.repeat(1000));
+  await assert.rejects(list.toArray(), { name: 'RangeError', message: /the result is \d+ bytes, over the manager's frame limit/ });
+  assert.equal(await list.len(), 3, 'the connection is still up');
+});
