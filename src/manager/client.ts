@@ -117,7 +117,7 @@ export class ClientConnection {
     if (this.#pending.size === 0) this.#framed.socket.unref();
     try {
       if (reply.ok !== true) pending.reject(receiveError(reply.e));
-      else if (reply.t === undefined) pending.resolve({ value: valueOf(reply, 'v') });
+      else if (reply.t === undefined) pending.resolve({ value: valueOf(reply, 'v', this.authkey) });
       else if (isToken(reply.t)) pending.resolve({ token: reply.t });
       else pending.reject(new TypeError('the manager sent a malformed token'));
     } catch (error) {

@@ -266,7 +266,7 @@ export class ManagerServer {
   }
 
   #args(message: Record<string, unknown>): unknown[] {
-    const args = valueOf(message, 'a', (token) => this.#pin(token));
+    const args = valueOf(message, 'a', this.#options.authkey, (token) => this.#pin(token));
     if (!Array.isArray(args)) throw new TypeError('the arguments of a request must be an array');
     return args;
   }

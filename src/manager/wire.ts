@@ -14,7 +14,8 @@
  *
  * `x: 1` marks `a` / `v` as a marshal envelope `{ value, patches }`: the
  * value held manager proxies, each replaced by its token (typeid, object id,
- * server id, exposed methods, address, authkey). Proxies are the only
+ * server id, exposed methods, address — never the authkey: the receiver
+ * uses the key of the connection the token came on). Proxies are the only
  * shareable that crosses; every patch is checked — its kind, its token's
  * shape, and that its path walks own properties of the decoded value only
  * (so a crafted path cannot reach `Object.prototype`) — before any is
@@ -73,8 +74,15 @@ export function encodeInto(message: Record<string, unknown>, key: 'a' | 'v', roo
       );
     }
   }
+  // A proxy's authkey never crosses the socket (a proxy of another manager
+  // stored here would otherwise hand that manager's key to every client of
+  // this one): the receiving side fills in the key of the connection it came on.
+  const patches = envelope.patches!.map((patch) => {
+    const { authkey: _authkey, ...token } = patch.data.value as Token & { authkey?: unknown };
+    return { path: patch.path, kind: patch.kind, data: { value: token } };
+  });
   buffers.length = 0;
-  encodeItem({ ...message, [key]: envelope, x: 1 }, writer, buffers);
+  encodeItem({ ...message, [key]: { value: envelope.value, patches }, x: 1 }, writer, buffers);
   if (buffers.length > 0) {
     throw new DataCloneError(root, `${root} holds shared memory (a SharedArrayBuffer), which cannot cross a socket`);
   }
@@ -130,7 +138,12 @@ function checkPath(root: unknown, path: readonly Step[]): void {
  *
  * @throws TypeError on a malformed envelope; nothing is revived then.
  */
-export function valueOf(message: Record<string, unknown>, key: 'a' | 'v', onToken?: (token: Token) => void): unknown {
+export function valueOf(
+  message: Record<string, unknown>,
+  key: 'a' | 'v',
+  authkey: Uint8Array,
+  onToken?: (token: Token) => void,
+): unknown {
   const field = message[key];
   if (message.x !== 1) return field;
   const envelope = field as Envelope;
@@ -147,5 +160,8 @@ export function valueOf(message: Record<string, unknown>, key: 'a' | 'v', onToke
     if (patch.path.length > 0) checkPath(envelope.value, patch.path);
   }
   for (const patch of envelope.patches as Patch[]) onToken?.(patch.data.value as Token);
-  return decode({ value: envelope.value, patches: (envelope.patches as Patch[]).map((p) => ({ ...p, module: undefined })) });
+  return decode({
+    value: envelope.value,
+    patches: (envelope.patches as Patch[]).map((p) => ({ ...p, module: undefined, data: { value: { ...(p.data.value as Token), authkey } } })),
+  });
 }

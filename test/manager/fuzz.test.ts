@@ -16,6 +16,8 @@ import { Manager } from '../../src/manager/manager.js';
 import type { DictProxy } from '../../src/manager/proxy-types.js';
 import { ManagerServer } from '../../src/manager/server.js';
 import { encodeMessage, PROXY_KIND } from '../../src/manager/wire.js';
+import { makeProxy } from '../../src/manager/proxy.js';
+import { describe } from '../../src/share/protocol.js';
 
 // A small seeded generator (mulberry32): a failure can be replayed.
 function generator(seed: number): () => number {
@@ -217,4 +219,18 @@ test('idleTimeout: a quiet connection is closed, one with a call parked in the s
   } finally {
     await server.close();
   }
+});
+
+test('a proxy crossing the socket carries no authkey: the receiver uses the key of its own connection', async () => {
+  const { decodeMessage, valueOf } = await import('../../src/manager/wire.js');
+  const secret = Buffer.from('the other manager key');
+  const proxy = makeProxy({ typeid: 'dict', id: 7, server: 'abc', exposed: ['get'] }, '/tmp/elsewhere.sock', secret, undefined);
+  const bytes = Buffer.from(encodeMessage({ i: 1, op: 'call', id: 1, m: 'set', a: ['k', proxy] }, 'a', 'args'));
+  assert.equal(bytes.includes(secret), false, 'the key is not in the frame');
+  const mine = Buffer.from('this connection key');
+  const [, revived] = valueOf(decodeMessage(bytes), 'a', mine) as [string, typeof proxy];
+  const description = revived[describe]();
+  assert.deepEqual(Buffer.from(description.authkey), mine);
+  assert.equal(description.address, '/tmp/elsewhere.sock');
+  assert.equal(description.id, 7);
 });
