@@ -81,6 +81,7 @@ export type Context = typeof threads;
  */
 export function getContext(scope?: 'threads'): Context;
 export function getContext(scope: 'processes'): ProcessesContext;
+export function getContext(scope: 'threads' | 'processes'): Context | ProcessesContext;
 export function getContext(scope: 'threads' | 'processes' = 'threads'): Context | ProcessesContext {
   if (scope === 'threads') return threads;
   if (scope === 'processes') return processes;

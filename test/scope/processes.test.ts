@@ -29,6 +29,7 @@ async function runAll(children: InstanceType<typeof Process>[]): Promise<(number
 test('getContext("processes") is the frozen processes context; its objects say scope processes', () => {
   assert.equal(getContext('processes'), processes);
   assert.equal(getContext(), threads);
+  assert.throws(() => getContext('cluster' as never), /unknown or unavailable scope 'cluster'; available: 'threads', 'processes'/);
   assert.ok(Object.isFrozen(processes));
   assert.equal(processes.scope, 'processes');
   const lock = new processes.Lock();
