@@ -30,6 +30,9 @@ export { PriorityQueue, type PriorityQueueOptions } from './queue/priority-queue
 export { Connection } from './queue/connection.js';
 export { Pipe, type PipeOptions } from './queue/pipe.js';
 export { threads, getContext, type Context } from './scope/threads.js';
+export { processes, type ProcessesContext } from './scope/processes.js';
+export { processesAvailability } from './memory/native.js';
+export { sweepSegments, type SweepOptions, type SweepReport } from './memory/segment-sweep.js';
 export { Future } from './futures/future.js';
 export { wait, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type Completion, type ReturnWhen, type WaitOptions, type DoneAndNotDoneFutures } from './futures/wait.js';
 export { Executor, type MapOptions, type MapProgress, type BatchOptions } from './futures/executor.js';
