@@ -9,6 +9,18 @@ import type { BaseProxy } from './proxy.js';
 
 type P<T> = Promise<T>;
 
+/**
+ * `<method>Sync` for every method: the same call, blocking the calling
+ * thread until the result is back (for worker threads and child processes
+ * that may block; see `BaseProxy.callMethodSync`).
+ */
+// A method's type (bivariant in its parameters, as methods are), not a function property's.
+type Method<A extends unknown[], R> = { method(...args: A): R }['method'];
+
+export type SyncMethods<T> = {
+  [K in keyof T as T[K] extends (...args: any[]) => Promise<unknown> ? `${K & string}Sync` : never]: T[K] extends (...args: infer A) => Promise<infer R> ? Method<A, R> : never;
+};
+
 /** Blocking options a manager call takes (no signal: the wait happens in the server). */
 export interface RemoteBlockingOptions {
   blocking?: boolean;
@@ -17,22 +29,24 @@ export interface RemoteBlockingOptions {
 }
 
 /** A dict or list iterator living in the server (what `iter()` returns). */
-export interface IteratorProxy<T> extends BaseProxy {
+export type IteratorProxy<T> = BaseProxy & IteratorMethods<T> & SyncMethods<IteratorMethods<T>>;
+export interface IteratorMethods<T> {
   next(): P<IteratorResult<T, undefined>>;
 }
 
 /** A proxy for a manager `dict`: a SharedDict's methods, async. `len()` is Python's `len(d)`. */
-export interface DictProxy<K extends DictKey = DictKey, V = unknown> extends BaseProxy, AsyncIterable<[K, V]> {
-  get(key: K): P<V | undefined>;
-  get<D>(key: K, fallback: D): P<V | D>;
+export type DictProxy<K extends DictKey = DictKey, V = unknown> = BaseProxy & DictMethods<K, V> & SyncMethods<DictMethods<K, V>> & AsyncIterable<[K, V]>;
+export interface DictMethods<K extends DictKey = DictKey, V = unknown> {
+  /** The value, or `fallback` (default `undefined`) if the key is not there. */
+  get<D = undefined>(key: K, fallback?: D): P<V | D>;
   set(key: K, value: V): P<void>;
   has(key: K): P<boolean>;
   delete(key: K): P<boolean>;
   clear(): P<void>;
   update(source: DictSource<K, V>): P<void>;
   setdefault(key: K, fallback: V): P<V>;
-  pop(key: K): P<V>;
-  pop<D>(key: K, fallback: D): P<V | D>;
+  /** Removes the key and resolves with its value, or `fallback` if given; KeyError otherwise. */
+  pop<D = never>(key: K, fallback?: D): P<V | D>;
   popitem(): P<[K, V]>;
   keys(): P<K[]>;
   values(): P<V[]>;
@@ -43,7 +57,8 @@ export interface DictProxy<K extends DictKey = DictKey, V = unknown> extends Bas
 }
 
 /** A proxy for a manager `list`: a SharedList's methods, async. `sort` takes no functions (they cannot cross). */
-export interface ListProxy<T = unknown> extends BaseProxy, AsyncIterable<T> {
+export type ListProxy<T = unknown> = BaseProxy & ListMethods<T> & SyncMethods<ListMethods<T>> & AsyncIterable<T>;
+export interface ListMethods<T = unknown> {
   get(index: number): P<T>;
   at(index: number): P<T | undefined>;
   set(index: number, value: T): P<void>;
@@ -68,7 +83,8 @@ export interface ListProxy<T = unknown> extends BaseProxy, AsyncIterable<T> {
 }
 
 /** A proxy for a manager `Namespace`: attributes read and written by name. */
-export interface NamespaceProxy extends BaseProxy {
+export type NamespaceProxy = BaseProxy & NamespaceMethods & SyncMethods<NamespaceMethods>;
+export interface NamespaceMethods {
   get(name: string): P<unknown>;
   set(name: string, value: unknown): P<void>;
   delete(name: string): P<boolean>;
@@ -77,13 +93,15 @@ export interface NamespaceProxy extends BaseProxy {
 }
 
 /** A proxy for a manager `Value`. */
-export interface ValueProxy<T = unknown> extends BaseProxy {
+export type ValueProxy<T = unknown> = BaseProxy & ValueMethods<T> & SyncMethods<ValueMethods<T>>;
+export interface ValueMethods<T = unknown> {
   get(): P<T>;
   set(value: T): P<void>;
 }
 
 /** A proxy for a manager `Array`. */
-export interface ArrayProxy<T = unknown> extends BaseProxy {
+export type ArrayProxy<T = unknown> = BaseProxy & ArrayMethods<T> & SyncMethods<ArrayMethods<T>>;
+export interface ArrayMethods<T = unknown> {
   get(index: number): P<T>;
   set(index: number, value: T): P<void>;
   len(): P<number>;
@@ -91,7 +109,8 @@ export interface ArrayProxy<T = unknown> extends BaseProxy {
 }
 
 /** A proxy for a manager `Queue` (and, with `taskDone`/`join`, `JoinableQueue`). */
-export interface QueueProxy<T = unknown> extends BaseProxy {
+export type QueueProxy<T = unknown> = BaseProxy & QueueMethods<T> & SyncMethods<QueueMethods<T>>;
+export interface QueueMethods<T = unknown> {
   put(item: T, options?: RemoteBlockingOptions): P<void>;
   get(options?: RemoteBlockingOptions): P<T>;
   putNowait(item: T): P<void>;
@@ -101,27 +120,31 @@ export interface QueueProxy<T = unknown> extends BaseProxy {
   full(): P<boolean>;
 }
 
-export interface JoinableQueueProxy<T = unknown> extends QueueProxy<T> {
+export type JoinableQueueProxy<T = unknown> = BaseProxy & JoinableQueueMethods<T> & SyncMethods<JoinableQueueMethods<T>>;
+export interface JoinableQueueMethods<T = unknown> extends QueueMethods<T> {
   taskDone(): P<void>;
   join(options?: { timeout?: number }): P<boolean>;
 }
 
 /** A proxy for a manager `Lock` or `RLock`. A lock held by a connection that closes is released. */
-export interface LockProxy extends BaseProxy {
+export type LockProxy = BaseProxy & LockMethods & SyncMethods<LockMethods>;
+export interface LockMethods {
   acquire(options?: RemoteBlockingOptions): P<boolean>;
   release(): P<void>;
   locked(): P<boolean>;
 }
 
 /** A proxy for a manager `Semaphore` / `BoundedSemaphore`. */
-export interface SemaphoreProxy extends BaseProxy {
+export type SemaphoreProxy = BaseProxy & SemaphoreMethods & SyncMethods<SemaphoreMethods>;
+export interface SemaphoreMethods {
   acquire(options?: RemoteBlockingOptions): P<boolean>;
   release(n?: number): P<void>;
   getValue(): P<number>;
 }
 
 /** A proxy for a manager `Event`. */
-export interface EventProxy extends BaseProxy {
+export type EventProxy = BaseProxy & EventMethods & SyncMethods<EventMethods>;
+export interface EventMethods {
   set(): P<void>;
   clear(): P<void>;
   isSet(): P<boolean>;
@@ -129,7 +152,8 @@ export interface EventProxy extends BaseProxy {
 }
 
 /** A proxy for a manager `Barrier`. */
-export interface BarrierProxy extends BaseProxy {
+export type BarrierProxy = BaseProxy & BarrierMethods & SyncMethods<BarrierMethods>;
+export interface BarrierMethods {
   wait(options?: { timeout?: number }): P<number>;
   reset(): P<void>;
   abort(): P<void>;
@@ -139,7 +163,8 @@ export interface BarrierProxy extends BaseProxy {
 }
 
 /** A proxy for a manager `Condition` (its lock is an RLock owned by the connection that acquired it). */
-export interface ConditionProxy extends LockProxy {
+export type ConditionProxy = BaseProxy & ConditionMethods & SyncMethods<ConditionMethods>;
+export interface ConditionMethods extends LockMethods {
   /** Releases the lock, waits for a notify (or the timeout: then `false`), takes the lock back. */
   wait(options?: { timeout?: number }): P<boolean>;
   notify(n?: number): P<void>;

@@ -14,6 +14,7 @@
 
 import { checkAddress, type Address } from './address.js';
 import { sharedConnection, type ClientConnection } from './client.js';
+import { requestSync } from './sync-calls.js';
 import { describe, registerShareable, revive, SCOPE } from '../share/protocol.js';
 import { isToken, PROXY_KIND, type Token } from './wire.js';
 
@@ -100,6 +101,18 @@ export class BaseProxy {
     return reply.token !== undefined ? makeProxy(reply.token, connection.address, connection.authkey, connection) : reply.value;
   }
 
+  /**
+   * {@link callMethod}, blocking the calling thread until the result is
+   * back — for worker threads and child processes that may block (Python's
+   * proxies block). A helper thread makes the call. A proxy used only this
+   * way takes no reference of its own: the object lives while the proxy it
+   * came from does.
+   */
+  callMethodSync(method: string, args: readonly unknown[] = []): any {
+    const reply = requestSync(this.#address, this.#authkey, { op: 'call', id: this.#token.id, m: method, a: args });
+    return reply.token !== undefined ? makeProxy(reply.token, this.#address, this.#authkey, undefined) : reply.value;
+  }
+
   [describe](): ProxyDescription {
     return { ...this.#token, address: this.#address, authkey: this.#authkey };
   }
@@ -143,6 +156,15 @@ function proxyClass(exposed: readonly string[]): typeof BaseProxy {
       writable: true,
       configurable: true,
     });
+    if (!RESERVED.has(`${name}Sync`)) {
+      Object.defineProperty(cls.prototype, `${name}Sync`, {
+        value: function (this: BaseProxy, ...args: unknown[]) {
+          return this.callMethodSync(name, args);
+        },
+        writable: true,
+        configurable: true,
+      });
+    }
   }
   if (exposed.includes('iter')) {
     Object.defineProperty(cls.prototype, Symbol.asyncIterator, {

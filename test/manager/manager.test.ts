@@ -294,3 +294,39 @@ test('the frame limit: a request or a result over maxFrameBytes is a RangeError 
   await assert.rejects(list.toArray(), { name: 'RangeError', message: /the result is \d+ bytes, over the manager's frame limit/ });
   assert.equal(await list.len(), 3, 'the connection is still up');
 });
+
+test('<method>Sync: a child process and a worker thread call a manager blocking, as Python does; errors keep their class', async () => {
+  const { Thread } = await import('../../src/run/thread.js');
+  await using manager = new Manager();
+  await manager.start();
+  const d = await manager.dict<string, unknown>();
+  const lock = await manager.Lock();
+  const child = new Process({
+    target: (dict: DictProxy<string, unknown>, held: LockProxy) => {
+      dict.setSync('child', process.pid);
+      if (!held.acquireSync()) process.exit(3);
+      dict.setSync('locked', held.lockedSync());
+      held.releaseSync();
+      try {
+        dict.popSync('missing');
+      } catch (error) {
+        dict.setSync('error', (error as Error).name);
+      }
+      dict.setSync('len', dict.lenSync());
+    },
+    args: [d, lock],
+  });
+  child.start();
+  await child.join();
+  assert.equal(child.exitCode, 0);
+  const thread = new Thread({ target: (dict: DictProxy<string, unknown>) => { dict.setSync('thread', dict.getSync('error')); }, args: [d] });
+  thread.start();
+  await thread.join();
+  assert.equal(thread.exception, undefined);
+  assert.equal(typeof (await d.get('child')), 'number');
+  assert.equal(await d.get('locked'), true);
+  assert.equal(await d.get('error'), 'KeyError');
+  assert.equal(await d.get('len'), 3);
+  assert.equal(await d.get('thread'), 'KeyError');
+  assert.equal(await lock.locked(), false);
+});
