@@ -18,9 +18,7 @@
  */
 
 import { fileURLToPath } from 'node:url';
-import { Process } from 'weft';
-// Until src/index.ts exports the manager, it is imported from the build.
-import { Manager } from '../dist/manager/index.js';
+import { Manager, Process } from 'weft';
 import { heading, median, number, ratio, table, target } from './lib/report.mjs';
 import { python } from './queue/race.mjs';
 

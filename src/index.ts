@@ -33,6 +33,11 @@ export { threads, getContext, type Context } from './scope/threads.js';
 export { processes, type ProcessesContext } from './scope/processes.js';
 export { processesAvailability } from './memory/native.js';
 export { sweepSegments, type SweepOptions, type SweepReport } from './memory/segment-sweep.js';
+export { Manager, BaseManager, BaseProxy, type ManagerOptions, type RegisterTypeOptions, type Address as ManagerAddress } from './manager/index.js';
+export type {
+  DictProxy, ListProxy, NamespaceProxy, ValueProxy, ArrayProxy, QueueProxy, JoinableQueueProxy, LockProxy, ConditionProxy, SemaphoreProxy, EventProxy,
+  BarrierProxy, IteratorProxy, RemoteBlockingOptions, SyncMethods,
+} from './manager/index.js';
 export { Future } from './futures/future.js';
 export { wait, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type Completion, type ReturnWhen, type WaitOptions, type DoneAndNotDoneFutures } from './futures/wait.js';
 export { Executor, type MapOptions, type MapProgress, type BatchOptions } from './futures/executor.js';

@@ -1,8 +1,6 @@
 // Three child processes append to one manager list three times each: the list lives in the manager's server, so the parent sees all nine items.
 import assert from 'node:assert/strict';
-import { Process } from 'weft';
-// Until src/index.ts exports the manager, it is imported from the build.
-import { Manager, type ListProxy } from '../../dist/manager/index.js';
+import { Manager, Process, type ListProxy } from 'weft';
 
 await using manager = new Manager(); // shut down at the end of this block
 await manager.start(); // the server runs in its own process, on a Unix socket

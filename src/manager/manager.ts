@@ -16,6 +16,7 @@ import type {
  * an object in the server and resolve with a proxy; every proxy method is
  * async and runs in the server.
  *
+ * @example
  * ```ts
  * import { Manager } from 'weft';
  * await using manager = new Manager();
