@@ -129,12 +129,15 @@ test('waits in a worker thread of a child process are woken from this process', 
   `, { args: [sliceOf(w)] });
   for (let round = 0; round < 2; round++) {
     await until(() => Atomics.load(w, 1) === round + 1, 20_000, `the worker's wait ${round + 1}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 100));
     Atomics.store(w, 0, round + 1);
     futexWaiter.notify(w, 0, 1);
   }
-  assert.equal(await host.line(), 'sync ok');
-  assert.equal(await host.line(), 'async ok');
+  // 'not-equal' when the worker was descheduled between announcing its wait
+  // and parking, past the 100 ms given: the word had changed, as the
+  // contract says; anything else (a timeout, an error) fails.
+  assert.match(await host.line(), /^sync (ok|not-equal)$/);
+  assert.match(await host.line(), /^async (ok|not-equal)$/);
   const exit = await host.exited;
   assert.equal(exit.code, 0, exit.stderr);
 });

@@ -47,5 +47,7 @@ test('selfThreadId() is the pid on the main thread and a live thread id in a wor
   assert.notEqual(tid, process.pid);
   assert.equal(isProcessAlive(tid), true, 'a live thread of this process');
   await new Promise((resolve) => worker.once('exit', resolve));
+  // The OS thread may outlive the worker's exit event by a moment.
+  for (let i = 0; i < 200 && isProcessAlive(tid); i++) await new Promise((resolve) => setTimeout(resolve, 10));
   assert.equal(isProcessAlive(tid), false, 'the thread is gone with its worker');
 });
