@@ -197,9 +197,9 @@ export class Connection {
     }
   }
 
-  /** @internal */
+  /** @internal The scope of its queues. */
   get [SCOPE]() {
-    return 'threads' as const;
+    return (this.#in ?? this.#out)![SCOPE];
   }
 
   /** @internal */

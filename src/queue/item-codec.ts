@@ -9,10 +9,18 @@
  * shared-memory registry under a token; the consumer claims them by token and
  * removes them. Items without shared buffers — the common case — cost nothing
  * extra.
+ *
+ * A processes-scope queue's items go to other processes, where that registry
+ * does not reach: they are marshalled for a process (shareables of the
+ * processes scope carry their shared buffers as segment slices, the threads
+ * scope's are refused with an error naming the one to use), and shared
+ * buffers in the item itself travel as segment slices too. Such an item's
+ * token is {@link PROCESS_ENVELOPE} and it publishes nothing.
  */
 
-import { decode, encode, type Envelope } from '../share/marshal.js';
+import { decode, encode, formatPath, type Destination, type Envelope } from '../share/marshal.js';
 import { lookup, register, unregister } from '../shared/registry.js';
+import { putSharedSlots, takeSharedSlots, type SharedSlot } from '../memory/shared-slots.js';
 import { DataCloneError } from '../errors.js';
 import { decodeItem, encodeItem, ItemWriter, NotPlainData } from './codec.js';
 import type { RawItem } from './ring.js';
@@ -23,6 +31,14 @@ export interface EncodedItem {
   /** 0: a plain value. Otherwise the bytes are an envelope, and `buffers` shared buffers are published under it. */
   readonly token: number;
   readonly buffers: number;
+}
+
+/** The token of an item marshalled for another process: an envelope, with no buffers published. */
+export const PROCESS_ENVELOPE = -1;
+
+/** An envelope for another process, with the segment slices of the shared buffers in its value. */
+interface ProcessEnvelope extends Envelope {
+  readonly slots?: readonly SharedSlot[];
 }
 
 const idle: ItemWriter[] = [];
@@ -49,10 +65,11 @@ function newToken(): number {
 }
 
 /**
- * Encodes `item` for a put. Throws {@link DataCloneError} naming the path of
- * anything that cannot cross, before anything is published.
+ * Encodes `item` for a put, to parties that are threads of this process or
+ * (`destination` `'process'`) other processes. Throws {@link DataCloneError}
+ * naming the path of anything that cannot cross, before anything is published.
  */
-export function encodeForRing(item: unknown, root: string): EncodedItem {
+export function encodeForRing(item: unknown, root: string, destination: Destination = 'thread'): EncodedItem {
   const writer = takeWriter();
   const buffers: SharedArrayBuffer[] = [];
   // Fast path: one walk, by the codec, for plain data (the common case). It
@@ -71,6 +88,13 @@ export function encodeForRing(item: unknown, root: string): EncodedItem {
   writer.reset();
   buffers.length = 0;
   try {
+    if (destination === 'process') {
+      encodeItem(forProcess(item, root), writer, buffers);
+      if (buffers.length > 0) {
+        throw new DataCloneError(root, `${root} holds shared memory inside a Map or Set, which cannot reach another process: put it in an array or a plain object`);
+      }
+      return { writer, token: PROCESS_ENVELOPE, buffers: 0 };
+    }
     const envelope = encode(item, { root });
     encodeItem(envelope.patches === undefined ? { value: envelope.value } : envelope, writer, buffers);
   } catch (error) {
@@ -85,15 +109,34 @@ export function encodeForRing(item: unknown, root: string): EncodedItem {
   }
 }
 
+/** `item` marshalled for another process, its shared buffers replaced by segment slices. */
+function forProcess(item: unknown, root: string): ProcessEnvelope {
+  const envelope = encode(item, { root, destination: 'process' });
+  const slots: SharedSlot[] = [];
+  const value = takeSharedSlots(envelope.value, slots, (path, error) => {
+    const where = formatPath(root, path);
+    throw new DataCloneError(
+      where,
+      `${where} is shared memory of this process only (${(error as Error).message}); ` +
+        'to share bytes with another process, allocate them from the processes scope (processes.SharedArray, processes.Value)',
+    );
+  });
+  return { value, patches: envelope.patches, slots: slots.length === 0 ? undefined : slots };
+}
+
 /** Withdraws what {@link encodeForRing} published, for a put that did not deliver. */
 export function withdraw(encoded: EncodedItem): void {
-  if (encoded.token === 0) return;
+  if (encoded.token <= 0) return;
   for (let i = 0; i < Math.max(1, encoded.buffers); i++) unregister(bufferName(encoded.token, i));
 }
 
 /** The value of a raw item from the ring, or its envelope if it holds shareables. */
 export function decodeRaw(raw: RawItem): { value: unknown } | { envelope: Envelope } {
   if (raw.token === 0) return { value: decodeItem(raw.bytes, raw.offset, raw.length, []) };
+  if (raw.token === PROCESS_ENVELOPE) {
+    const { value, patches, slots } = decodeItem(raw.bytes, raw.offset, raw.length, []) as ProcessEnvelope;
+    return { envelope: { value: slots === undefined ? value : putSharedSlots(value, slots), patches } };
+  }
   const buffers: SharedArrayBuffer[] = [];
   for (let i = 0; i < raw.buffers; i++) {
     const buffer = lookup(bufferName(raw.token, i));
@@ -107,7 +150,7 @@ export function decodeRaw(raw: RawItem): { value: unknown } | { envelope: Envelo
 
 /** Removes a taken item's published buffers from the registry. */
 export function release(raw: { token: number; buffers: number }): void {
-  if (raw.token === 0) return;
+  if (raw.token <= 0) return;
   for (let i = 0; i < Math.max(1, raw.buffers); i++) unregister(bufferName(raw.token, i));
 }
 

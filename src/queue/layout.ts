@@ -18,12 +18,14 @@
  *   [17] tail         ring bytes committed, mod 2^32
  *   [18] putStream    1 while putLock's holder streams an item whose FIRST frame is
  *                     counted: it owes a LAST or an ABORT frame (a recoverer writes ABORT)
+ *   [19] putStamp     putLock's holder's stamp (side-lock.ts; processes scope, else 0)
  *   consumers
  *   [32] getLock      side lock: one consumer reads at a time
  *   [33] head         ring bytes consumed, mod 2^32
  *   [34] getStream    READING while getLock's holder reads a streamed item it took,
  *                     DRAINING while an immediate shutdown drops one (counted done at
  *                     its LAST): a recoverer skips the rest of its frames
+ *   [35] getStamp     getLock's holder's stamp
  *   both
  *   [48] count        items committed and not yet taken (a streamed item counts from its first frame)
  *   [49] wake         an event count: bumped by every change a party may wait for

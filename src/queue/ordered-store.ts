@@ -43,7 +43,7 @@ import { expired, FOREVER } from '../memory/deadline.js';
 import type { Procedure } from '../memory/steps.js';
 import type { Waiter } from '../memory/waiter.js';
 import { QueueEvents } from './events.js';
-import { lockSide, SELF, tryLockSide, unlockSide } from './side-lock.js';
+import { lockSide, SELF, tryLockSide, unlockSide, type SideOwner } from './side-lock.js';
 import {
   CAPACITY, COUNT, COUNT_WAITERS, HEAD_WAITERS, HEADER_WORDS, MAX_CAPACITY, MAXSIZE, OPEN, PUT_LOCK, SHUT_IMMEDIATE,
   SHUTDOWN, UNFINISHED, WAKE,
@@ -87,14 +87,14 @@ export class OrderedStore {
   readonly #index: SharedArrayBuffer;
   readonly #waiter: Waiter;
   /** Who this handle is in the lock word (side-lock.ts). */
-  readonly #self: number;
+  readonly #self: SideOwner;
   /** Waiting, waking, tasks and join: shared with the ring. */
   readonly events: QueueEvents;
   #bytes: Uint8Array;
   #links: Int32Array;
   #entries: Float64Array;
 
-  constructor(words: Int32Array, arena: SharedArrayBuffer, index: SharedArrayBuffer, waiter: Waiter, self = SELF) {
+  constructor(words: Int32Array, arena: SharedArrayBuffer, index: SharedArrayBuffer, waiter: Waiter, self: SideOwner = SELF) {
     this.#words = words;
     this.#self = self;
     this.#arena = arena;

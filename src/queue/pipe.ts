@@ -27,8 +27,13 @@ export interface PipeOptions {
  * @see Python's `multiprocessing.Pipe`
  */
 export function Pipe(options: PipeOptions = {}): [Connection, Connection] {
-  const forward = new Queue<any>();
+  return pipeOver(Queue, options);
+}
+
+/** @internal A {@link Pipe} whose directions are queues of class `queue` (a scope's Queue). */
+export function pipeOver(queue: typeof Queue, options: PipeOptions = {}): [Connection, Connection] {
+  const forward = new queue<any>();
   if (options.duplex === false) return [new Connection(forward, undefined), new Connection(undefined, forward)];
-  const backward = new Queue<any>();
+  const backward = new queue<any>();
   return [new Connection(backward, forward), new Connection(forward, backward)];
 }

@@ -14,6 +14,7 @@ import { functionSource, type FunctionSource } from '../run/inline.js';
 import { compileFunction } from '../run/compile.js';
 import { storedKey, type PriorityKey, type StoredKey } from './priority-key.js';
 import { decodeRaw, encodeForRing, release, releaseWriter, reviveEnvelope, withdraw, type EncodedItem } from './item-codec.js';
+import { sideOwner } from './side-lock.js';
 
 /** Options of {@link Queue}. */
 export interface QueueOptions {
@@ -117,9 +118,10 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     attached = undefined;
     this.#state = attaching ?? createState(this.#memory, order, `${new.target.name}()`, options);
     const { words, data, index } = this.#state;
+    const owner = sideOwner(this.#memory);
     this.#ring = index === undefined
-      ? new FrameRing(words, data, this.#memory.waiter)
-      : new OrderedStore(words, data, index, this.#memory.waiter);
+      ? new FrameRing(words, data, this.#memory.waiter, owner)
+      : new OrderedStore(words, data, index, this.#memory.waiter, owner);
     const key = this.#state.key;
     this.#key = key === undefined ? undefined : (compileFunction(key) as (item: T) => PriorityKey);
   }
@@ -162,7 +164,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   }
 
   #encode(item: T, what: string): EncodedItem {
-    const encoded = encodeForRing(item, 'item');
+    const encoded = encodeForRing(item, 'item', this.#memory.scope === 'threads' ? 'thread' : 'process');
     const limited = this.#words[BUDGET] === 1 || this.#ring instanceof OrderedStore;
     if (limited && frameSize(encoded.writer.length) > this.#ring.capacity) {
       withdraw(encoded);

@@ -32,7 +32,7 @@ import type { Procedure } from '../memory/steps.js';
 import type { Waiter } from '../memory/waiter.js';
 import { QueueEvents } from './events.js';
 import type { StoredKey } from './priority-key.js';
-import { heldBy, lockSide, SELF, takeOverIfDead, tryLockSide, unlockSide } from './side-lock.js';
+import { heldBy, lockSide, SELF, takeOverIfDead, tryLockSide, unlockSide, type SideOwner } from './side-lock.js';
 import {
   ABORT, COUNT, COUNT_WAITERS, DRAINING, FIRST, FRAME_HEADER, frameSize, GET_LOCK, GET_STREAM, HEAD, HEAD_WAITERS, LAST,
   MAXSIZE, MORE, OPEN, PUT_LOCK, PUT_STREAM, READING, SHUT_IMMEDIATE, SHUTDOWN, TAIL, TAIL_WAITERS, UNFINISHED, WHOLE,
@@ -80,11 +80,11 @@ export class FrameRing {
   #headSeen: number;
   #tailAtHeadSeen: number;
   /** Who this handle is in a lock word (side-lock.ts): this thread, or whom a step-by-step test plays. */
-  readonly #self: number;
+  readonly #self: SideOwner;
   /** Waiting, waking, tasks and join: shared with the ordered store. */
   readonly events: QueueEvents;
 
-  constructor(words: Int32Array, buffer: SharedArrayBuffer, waiter: Waiter, self = SELF) {
+  constructor(words: Int32Array, buffer: SharedArrayBuffer, waiter: Waiter, self: SideOwner = SELF) {
     this.#words = words;
     this.#self = self;
     this.events = new QueueEvents(words, waiter);

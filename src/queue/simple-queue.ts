@@ -1,4 +1,6 @@
 import type { AsyncBlockingOptions, BlockingOptions } from '../memory/deadline.js';
+import { memoryOf } from '../memory/memory.js';
+import { scopedClass } from '../memory/scoped-classes.js';
 import { describe, registerShareable, revive, SCOPE } from '../share/protocol.js';
 import { Queue } from './queue.js';
 
@@ -21,7 +23,8 @@ export class SimpleQueue<T = unknown> {
   readonly #queue: Queue<T>;
 
   constructor() {
-    this.#queue = attached ?? new Queue<T>();
+    // A Queue of this class's scope (the processes scope's SimpleQueue wraps a processes Queue).
+    this.#queue = attached ?? new (scopedClass(memoryOf(new.target), Queue))<T>();
     attached = undefined;
   }
 
@@ -77,7 +80,7 @@ export class SimpleQueue<T = unknown> {
   /** @internal */
   static [revive](queue: Queue): SimpleQueue {
     attached = queue;
-    return new SimpleQueue();
+    return new this();
   }
 }
 

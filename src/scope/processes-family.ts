@@ -19,6 +19,13 @@ import { Event as ThreadsEvent } from '../sync/event.js';
 import { Barrier as ThreadsBarrier } from '../sync/barrier.js';
 import { Value as ThreadsValue } from '../shared/value.js';
 import { SharedArray as ThreadsSharedArray } from '../shared/array.js';
+import { Queue as ThreadsQueue } from '../queue/queue.js';
+import { JoinableQueue as ThreadsJoinableQueue } from '../queue/joinable-queue.js';
+import { SimpleQueue as ThreadsSimpleQueue } from '../queue/simple-queue.js';
+import { LifoQueue as ThreadsLifoQueue } from '../queue/lifo-queue.js';
+import { PriorityQueue as ThreadsPriorityQueue } from '../queue/priority-queue.js';
+import { pipeOver, type PipeOptions } from '../queue/pipe.js';
+import type { Connection } from '../queue/connection.js';
 
 /**
  * The processes-scope version of the threads-scope class `base`: the same
@@ -52,5 +59,13 @@ const Event = overProcessesMemory(ThreadsEvent);
 const Barrier = overProcessesMemory(ThreadsBarrier);
 const Value = overProcessesMemory(ThreadsValue);
 const SharedArray = overProcessesMemory(ThreadsSharedArray);
+const Queue = overProcessesMemory(ThreadsQueue);
+const JoinableQueue = overProcessesMemory(ThreadsJoinableQueue);
+const SimpleQueue = overProcessesMemory(ThreadsSimpleQueue);
+const LifoQueue = overProcessesMemory(ThreadsLifoQueue);
+const PriorityQueue = overProcessesMemory(ThreadsPriorityQueue);
+/** A Pipe whose two directions are processes-scope queues: its ends work from other processes. */
+const Pipe = (options?: PipeOptions): [Connection, Connection] => pipeOver(Queue, options);
 
 export { Lock, RLock, Condition, Semaphore, BoundedSemaphore, Event, Barrier, Value, SharedArray };
+export { Queue, JoinableQueue, SimpleQueue, LifoQueue, PriorityQueue, Pipe };

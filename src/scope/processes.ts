@@ -1,5 +1,6 @@
 import { Process, currentProcess, parentProcess, activeChildren, cpuCount } from '../run/process.js';
 import { Lock, RLock, Condition, Semaphore, BoundedSemaphore, Event, Barrier, Value, SharedArray } from './processes-family.js';
+import { Queue, JoinableQueue, SimpleQueue, LifoQueue, PriorityQueue, Pipe } from './processes-family.js';
 
 /**
  * The `processes` scope as a context object (Python's
@@ -41,6 +42,12 @@ export const processes = Object.freeze({
   Barrier,
   Value,
   SharedArray,
+  Queue,
+  JoinableQueue,
+  SimpleQueue,
+  LifoQueue,
+  PriorityQueue,
+  Pipe,
   Process,
   currentProcess,
   parentProcess,

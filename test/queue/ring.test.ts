@@ -6,7 +6,7 @@ import { FrameRing } from '../../src/queue/ring.js';
 import { CAPACITY, COUNT, GET_LOCK, HEADER_WORDS, MAX_CAPACITY, PUT_LOCK } from '../../src/queue/layout.js';
 import { atomicsWaiter } from '../../src/memory/waiter.js';
 import { runSync } from '../../src/memory/steps.js';
-import { ownerName } from '../../src/queue/side-lock.js';
+import { ownerName, threadOwner } from '../../src/queue/side-lock.js';
 
 /** Thread ids no real thread of this test gets, for the parties the main thread plays. */
 const OTHER_THREAD = 1 << 22;
@@ -16,7 +16,7 @@ function ring(capacity: number, maxCapacity: number): { words: Int32Array; ring:
   words[CAPACITY] = capacity;
   words[MAX_CAPACITY] = maxCapacity;
   const buffer = new SharedArrayBuffer(capacity, { maxByteLength: maxCapacity });
-  return { words, ring: new FrameRing(words, buffer, atomicsWaiter), as: (thread) => new FrameRing(words, buffer, atomicsWaiter, ownerName(thread)) };
+  return { words, ring: new FrameRing(words, buffer, atomicsWaiter), as: (thread) => new FrameRing(words, buffer, atomicsWaiter, threadOwner(ownerName(thread))) };
 }
 
 const bytes = (n: number) => new Uint8Array(n).fill(7);

@@ -22,7 +22,7 @@ import { LifoQueue } from '../../src/queue/lifo-queue.js';
 import { PriorityQueue } from '../../src/queue/priority-queue.js';
 import { FrameRing } from '../../src/queue/ring.js';
 import { PENDING } from '../../src/queue/ordered-store.js';
-import { ownerName } from '../../src/queue/side-lock.js';
+import { ownerName, threadOwner } from '../../src/queue/side-lock.js';
 import {
   CAPACITY, COUNT, GET_LOCK, GET_STREAM, HEAD, HEAD_WAITERS, HEADER_WORDS, MAX_CAPACITY, PUT_LOCK, PUT_STREAM, READING, TAIL,
   TAIL_WAITERS, UNFINISHED,
@@ -248,7 +248,7 @@ function bareRing(capacity: number): { words: Int32Array; as: (thread: number) =
   words[CAPACITY] = capacity;
   words[MAX_CAPACITY] = capacity;
   const buffer = new SharedArrayBuffer(capacity, { maxByteLength: capacity });
-  return { words, as: (thread) => new FrameRing(words, buffer, atomicsWaiter, ownerName(thread)) };
+  return { words, as: (thread) => new FrameRing(words, buffer, atomicsWaiter, threadOwner(ownerName(thread))) };
 }
 
 const bytesOf = (raw: { bytes: Uint8Array; offset: number; length: number }) => raw.bytes.slice(raw.offset, raw.offset + raw.length);
