@@ -26,6 +26,11 @@ import { LifoQueue as ThreadsLifoQueue } from '../queue/lifo-queue.js';
 import { PriorityQueue as ThreadsPriorityQueue } from '../queue/priority-queue.js';
 import { pipeOver, type PipeOptions } from '../queue/pipe.js';
 import type { Connection } from '../queue/connection.js';
+import { BLOCK_NAMES, SharedMemory as ThreadsSharedMemory } from '../shared/shared-memory.js';
+import { segmentBlockNames } from '../shared/processes-blocks.js';
+import { ShareableList as ThreadsShareableList } from '../shared/shareable-list.js';
+import { SharedDict as ThreadsSharedDict } from '../shared/dict.js';
+import { SharedList as ThreadsSharedList } from '../shared/list.js';
 
 /**
  * The processes-scope version of the threads-scope class `base`: the same
@@ -37,11 +42,11 @@ import type { Connection } from '../queue/connection.js';
  * first. Nothing here touches the native addon; the first constructor call
  * does, and throws ProcessesScopeUnavailableError where it cannot load.
  */
-function overProcessesMemory<C extends ShareableClass<any> & (abstract new (...args: any[]) => unknown)>(base: C): C {
+function overProcessesMemory<C extends ShareableClass<any> & (abstract new (...args: any[]) => unknown)>(base: C, statics: object = {}): C {
   const named = { [base.name]: class extends (base as unknown as new (...args: unknown[]) => object) {
     static [MEMORY] = processesMemory;
   } };
-  const cls = named[base.name]! as unknown as C;
+  const cls = Object.assign(named[base.name]!, statics) as unknown as C;
   defineScopedClass('processes', base, cls);
   registerShareable(`processes.${base.name}`, cls, { module: import.meta.url });
   return cls;
@@ -66,6 +71,12 @@ const LifoQueue = overProcessesMemory(ThreadsLifoQueue);
 const PriorityQueue = overProcessesMemory(ThreadsPriorityQueue);
 /** A Pipe whose two directions are processes-scope queues: its ends work from other processes. */
 const Pipe = (options?: PipeOptions): [Connection, Connection] => pipeOver(Queue, options);
+// Named blocks are POSIX segments any process attaches to by name (shared/processes-blocks.ts).
+const SharedMemory = overProcessesMemory(ThreadsSharedMemory, { [BLOCK_NAMES]: segmentBlockNames });
+const ShareableList = overProcessesMemory(ThreadsShareableList);
+const SharedDict = overProcessesMemory(ThreadsSharedDict);
+const SharedList = overProcessesMemory(ThreadsSharedList);
 
 export { Lock, RLock, Condition, Semaphore, BoundedSemaphore, Event, Barrier, Value, SharedArray };
 export { Queue, JoinableQueue, SimpleQueue, LifoQueue, PriorityQueue, Pipe };
+export { SharedMemory, ShareableList, SharedDict, SharedList };

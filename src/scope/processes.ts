@@ -1,6 +1,8 @@
 import { Process, currentProcess, parentProcess, activeChildren, cpuCount } from '../run/process.js';
 import { Lock, RLock, Condition, Semaphore, BoundedSemaphore, Event, Barrier, Value, SharedArray } from './processes-family.js';
 import { Queue, JoinableQueue, SimpleQueue, LifoQueue, PriorityQueue, Pipe } from './processes-family.js';
+import { SharedMemory, ShareableList, SharedDict, SharedList } from './processes-family.js';
+import { exportHandles, importHandles } from './handles-text.js';
 
 /**
  * The `processes` scope as a context object (Python's
@@ -48,6 +50,12 @@ export const processes = Object.freeze({
   LifoQueue,
   PriorityQueue,
   Pipe,
+  SharedMemory,
+  ShareableList,
+  SharedDict,
+  SharedList,
+  exportHandles,
+  importHandles,
   Process,
   currentProcess,
   parentProcess,

@@ -17,6 +17,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { acquireDeadline, FOREVER, remaining, throwIfAborted } from '../memory/deadline.js';
 import type { AsyncBlockingOptions, BlockingOptions } from '../memory/deadline.js';
 import { memoryOf, type Memory } from '../memory/memory.js';
+import { scopedClass } from '../memory/scoped-classes.js';
+import { DataCloneError } from '../errors.js';
 import { describe, SCOPE } from '../share/protocol.js';
 import { notAcquired } from '../sync/lock-like.js';
 import { RLock } from '../sync/rlock.js';
@@ -80,6 +82,7 @@ export class ContainerState {
  * `op` discards itself any value it decides not to store.
  */
 export function writing<R>(state: ContainerState, values: readonly EncodedValue[], op: () => R): R {
+  refuseShared(state, values);
   state.enter();
   try {
     return op();
@@ -90,6 +93,24 @@ export function writing<R>(state: ContainerState, values: readonly EncodedValue[
     state.leave();
     for (const value of values) settle(value);
   }
+}
+
+/**
+ * Refuses values that published shared buffers (a shared buffer, or a
+ * shareable, somewhere inside) when the container is not of the threads
+ * scope: they are published in this process's registry, which other
+ * processes cannot read. Discards them all first, so nothing is left behind.
+ *
+ * @throws DataCloneError naming the container.
+ */
+export function refuseShared(state: ContainerState, values: readonly EncodedValue[]): void {
+  if (state.memory.scope === 'threads' || values.every((value) => value.token === 0)) return;
+  for (const value of values) discard(value);
+  throw new DataCloneError(
+    'value',
+    `a ${state.memory.scope}-scope ${state.name} holds plain structured-clone data only: a value with a shared buffer ` +
+      'or a shareable (Lock, Value, another container...) inside cannot be stored in it',
+  );
 }
 
 /** Whether `value` is a Promise or another thenable. */
@@ -154,7 +175,8 @@ export function openState<T extends ContainerTable>(
     words[ID_LO] = (Math.random() * 2 ** 32) | 0;
     words[ID_HI] = (Math.random() * 2 ** 21) | 0;
     const arena = createArena(memory, words, maxBytes);
-    state = new ContainerState(memory, name, { words, arena, lock: new RLock() });
+    // The lock lives where the container does: a processes-scope container's lock is a processes-scope RLock.
+    state = new ContainerState(memory, name, { words, arena, lock: new (scopedClass(memory, RLock))() });
   }
   const table = makeTable(state.words, state.arena);
   state.arena.onRelocate((forward) => table.relocate(forward));

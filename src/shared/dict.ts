@@ -3,7 +3,7 @@ import { registerShareable, revive } from '../share/protocol.js';
 import { KeyError } from '../errors.js';
 import { DICT, LIVE, blockSize } from './container-layout.js';
 import {
-  isThenable, openState, reviveWith, SharedContainer, writing, type ContainerData, type ContainerOptions, type ContainerState,
+  isThenable, openState, refuseShared, reviveWith, SharedContainer, writing, type ContainerData, type ContainerOptions, type ContainerState,
 } from './container.js';
 import { DictTable } from './dict-table.js';
 import { LiveEntries, pairsOf, type DictSource } from './dict-entries.js';
@@ -142,6 +142,7 @@ export class SharedDict<K extends DictKey = DictKey, V = unknown> extends Shared
     const encoded = encodeKey(key, where);
     const stored = encodeValue(value, 'value');
     const state = this.#state;
+    refuseShared(state, [stored]);
     state.enter();
     try {
       this.#put(encoded, stored, where);

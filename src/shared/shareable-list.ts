@@ -23,6 +23,8 @@
  */
 
 import { inspect } from 'node:util';
+import { memoryOf } from '../memory/memory.js';
+import { scopedClass } from '../memory/scoped-classes.js';
 import { describe, registerShareable, revive, SCOPE } from '../share/protocol.js';
 import { checkIndex, indexed } from './array.js';
 import { SharedMemory } from './shared-memory.js';
@@ -117,12 +119,14 @@ export class ShareableList implements Iterable<ShareableItem> {
   constructor(sequence?: Iterable<ShareableItem> | null, options: ShareableListOptions = {}) {
     const attachment = ShareableList.#attaching;
     ShareableList.#attaching = undefined;
+    // The block is of this class's scope: a processes-scope list lives in a named segment.
+    const Block = scopedClass(memoryOf(new.target), SharedMemory);
     if (attachment !== undefined) this.#shm = attachment;
     else if (sequence === null || sequence === undefined) {
       if (options?.name === undefined) throw new TypeError('ShareableList(): give a sequence to create a list, or a name to attach to one');
-      this.#shm = new SharedMemory({ name: options.name });
+      this.#shm = new Block({ name: options.name });
     } else {
-      this.#shm = create(sequence, options?.name);
+      this.#shm = create(Block, sequence, options?.name);
     }
     const { buffer, byteOffset, byteLength } = this.#shm.buf;
     const head = new Uint32Array(buffer, byteOffset, Math.min(HEADER_WORDS, byteLength >> 2));
@@ -277,7 +281,7 @@ export class ShareableList implements Iterable<ShareableItem> {
 }
 
 /** Creates and fills the block of a new list. */
-function create(sequence: Iterable<ShareableItem>, name: string | undefined): SharedMemory {
+function create(Block: typeof SharedMemory, sequence: Iterable<ShareableItem>, name: string | undefined): SharedMemory {
   if (typeof sequence !== 'object' || !(Symbol.iterator in sequence)) {
     throw new TypeError(`ShareableList(): the sequence must be iterable, got ${showTyped(sequence)}`);
   }
@@ -289,7 +293,7 @@ function create(sequence: Iterable<ShareableItem>, name: string | undefined): Sh
   });
   let offset = align8((HEADER_WORDS + SLOT_WORDS * items.length) * 4);
   const size = capacities.reduce((total, capacity) => total + capacity, offset);
-  const shm = new SharedMemory(name === undefined ? { create: true, size } : { name, create: true, size });
+  const shm = new Block(name === undefined ? { create: true, size } : { name, create: true, size });
   const { buffer, byteOffset, byteLength } = shm.buf;
   const header = new Uint32Array(buffer, byteOffset, HEADER_WORDS + SLOT_WORDS * items.length);
   const floats = new Float64Array(buffer, byteOffset, byteLength >> 3);

@@ -6,6 +6,45 @@ import { lookup, register, unregister } from './registry.js';
 import { showTyped } from './typecodes.js';
 
 /**
+ * @internal How a scope names SharedMemory blocks: where `create`, attach by
+ * name and `unlink` go. The threads scope's is the in-process registry
+ * (registry.ts); the processes scope's names POSIX segments
+ * (memory/named-blocks.ts). A scope's SharedMemory class carries its own as
+ * the static {@link BLOCK_NAMES}.
+ */
+export interface BlockNames {
+  /** Checks a name for this scope; throws a TypeError naming what is wrong. */
+  check(name: string): void;
+  /** A new block of `size` bytes under `name`, or `undefined` if the name is taken. */
+  create(memory: Memory, name: string, size: number): SharedArrayBuffer | undefined;
+  /** The block named `name`; `size` is the caller's option as given (the threads scope ignores it, as Python does). */
+  attach(name: string, size: unknown): SharedArrayBuffer;
+  /** Removes the name; `false` if no block had it. */
+  unlink(name: string): boolean;
+  /** This handle is done with `name` (a hint: the bytes may be freed once nothing uses them). */
+  closed(name: string): void;
+}
+
+/** @internal The static property naming a SharedMemory class's {@link BlockNames}. */
+export const BLOCK_NAMES: unique symbol = Symbol.for('weft.blockNames');
+
+/** The threads scope's names: the process-wide registry. */
+const registryNames: BlockNames = {
+  check() {},
+  create(memory, name, size) {
+    const buffer = memory.allocate(size);
+    return register(name, buffer) ? buffer : undefined;
+  },
+  attach(name) {
+    const buffer = lookup(name);
+    if (buffer === undefined) throw new SharedMemoryNotFoundError(name);
+    return buffer;
+  },
+  unlink: unregister,
+  closed() {},
+};
+
+/**
  * `new SharedMemory({ name, create: true })` found the name taken.
  *
  * @example
@@ -61,7 +100,11 @@ export interface SharedMemoryOptions {
   name?: string;
   /** `true` creates a new block; `false` (the default) attaches to an existing one by name. */
   create?: boolean;
-  /** Bytes of a new block: a positive integer. Ignored when attaching, as in Python. */
+  /**
+   * Bytes of a new block: a positive integer. When attaching: ignored in the
+   * threads scope, as in Python; in the processes scope, if given, the block
+   * must have exactly this size (`SegmentMismatchError` otherwise).
+   */
   size?: number;
 }
 
@@ -107,12 +150,14 @@ export class SharedMemory implements Disposable {
   readonly #name: string;
   readonly #buffer: SharedArrayBuffer;
   readonly #memory: Memory;
+  readonly #names: BlockNames;
   #buf: Uint8Array | undefined; // undefined once closed
 
   constructor(options: SharedMemoryOptions = {}) {
     const attachment = SharedMemory.#attaching;
     SharedMemory.#attaching = undefined;
     this.#memory = memoryOf(new.target);
+    this.#names = (new.target as { [BLOCK_NAMES]?: BlockNames })[BLOCK_NAMES] ?? registryNames;
     if (attachment !== undefined) {
       this.#name = attachment.name;
       this.#buffer = attachment.buffer;
@@ -122,7 +167,8 @@ export class SharedMemory implements Disposable {
         throw new TypeError(`SharedMemory(): name must be a non-empty string, got ${showTyped(name)}`);
       }
       if (typeof create !== 'boolean') throw new TypeError(`SharedMemory(): create must be a boolean, got ${showTyped(create)}`);
-      [this.#name, this.#buffer] = create ? this.#create(name, size) : attach(name);
+      if (name !== undefined) this.#names.check(name);
+      [this.#name, this.#buffer] = create ? this.#create(name, size) : this.#attach(name, size);
     }
     this.#buf = new Uint8Array(this.#buffer);
   }
@@ -132,17 +178,23 @@ export class SharedMemory implements Disposable {
     if (!Number.isSafeInteger(size) || size <= 0) {
       throw new RangeError(`SharedMemory(): size must be a positive integer number of bytes, got ${size}`);
     }
-    const buffer = this.#memory.allocate(size);
     if (name !== undefined) {
-      if (!register(name, buffer)) throw new SharedMemoryExistsError(name);
+      const buffer = this.#names.create(this.#memory, name, size);
+      if (buffer === undefined) throw new SharedMemoryExistsError(name);
       return [name, buffer];
     }
     for (;;) {
       // Python's names are 'psm_' + 8 hex digits; a taken one is simply drawn again.
       // Random, not secret: a clash only means another try.
       const generated = `wnsm_${Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0')}`;
-      if (register(generated, buffer)) return [generated, buffer];
+      const buffer = this.#names.create(this.#memory, generated, size);
+      if (buffer !== undefined) return [generated, buffer];
     }
+  }
+
+  #attach(name: string | undefined, size: unknown): [string, SharedArrayBuffer] {
+    if (name === undefined) throw new TypeError('SharedMemory(): attaching needs a name (or pass create: true to create a block)');
+    return [name, this.#names.attach(name, size)];
   }
 
   /** The block's name: pass it to another thread to attach there. */
@@ -168,7 +220,9 @@ export class SharedMemory implements Disposable {
 
   /** Ends this handle's use of the block; `buf` throws afterwards. Closing again does nothing. */
   close(): void {
+    if (this.#buf === undefined) return;
     this.#buf = undefined;
+    this.#names.closed(this.#name);
   }
 
   /**
@@ -180,7 +234,7 @@ export class SharedMemory implements Disposable {
    * @throws SharedMemoryNotFoundError if no block has this name any more.
    */
   unlink(): void {
-    if (!unregister(this.#name)) throw new SharedMemoryNotFoundError(this.#name);
+    if (!this.#names.unlink(this.#name)) throw new SharedMemoryNotFoundError(this.#name);
   }
 
   /** Closes the handle. */
@@ -220,13 +274,6 @@ export class SharedMemory implements Disposable {
     SharedMemory.#attaching = data;
     return new this();
   }
-}
-
-function attach(name: string | undefined): [string, SharedArrayBuffer] {
-  if (name === undefined) throw new TypeError('SharedMemory(): attaching needs a name (or pass create: true to create a block)');
-  const buffer = lookup(name);
-  if (buffer === undefined) throw new SharedMemoryNotFoundError(name);
-  return [name, buffer];
 }
 
 registerShareable('SharedMemory', SharedMemory, { module: import.meta.url });
