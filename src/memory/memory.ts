@@ -9,6 +9,7 @@
  */
 
 import { threadId } from 'node:worker_threads';
+import { isThreadAlive } from '../run/liveness.js';
 import type { Waiter } from './waiter.js';
 import { atomicsWaiter } from './waiter.js';
 
@@ -26,6 +27,18 @@ export interface Memory {
   allocateGrowable(byteLength: number, maxByteLength: number): SharedArrayBuffer;
   /** A nonzero id of the calling thread, unique among every party of this memory. */
   selfId(): number;
+  /**
+   * What tells the calling thread apart from a later thread that reuses its
+   * {@link selfId} (its start time, in the processes scope); 0 where ids are
+   * never reused. Robust locks record it beside their holder's id.
+   */
+  selfStamp(): number;
+  /**
+   * Whether the party `id` (a {@link selfId}) may still be running: `false`
+   * only when it has certainly died (or, given its `stamp`, when `id` now
+   * names somebody else). `stamp` 0 means "not known": the id alone decides.
+   */
+  isAlive(id: number, stamp: number): boolean;
 }
 
 /** The threads scope: plain `SharedArrayBuffer`s, woken by `Atomics`. */
@@ -41,6 +54,13 @@ export const threadsMemory: Memory = {
   selfId() {
     // threadId is unique per process for its whole life; the main thread is 0.
     return threadId + 1;
+  },
+  selfStamp() {
+    return 0; // threadIds are never reused within a process
+  },
+  isAlive(id) {
+    // Deaths of threads started by Thread or a pool are marked when they exit.
+    return isThreadAlive(id - 1);
   },
 };
 

@@ -44,3 +44,34 @@ let tid: number | undefined;
 export function selfThreadId(): number {
   return (tid ??= native().gettid());
 }
+
+/** A start time as a robust lock's stamp word holds it: its low 32 bits, never 0 (0 means "unknown"). */
+function stampOf(startTime: number): number {
+  return startTime | 0 || 1;
+}
+
+let stamp: number | undefined;
+
+/**
+ * The calling thread's start time as a nonzero 32-bit stamp: what a robust
+ * lock records beside the holder's {@link selfThreadId}, so that a waiter
+ * can tell the holder from a later thread or process that reuses its id.
+ */
+export function selfStamp(): number {
+  return (stamp ??= stampOf(native().processStartTime(selfThreadId())));
+}
+
+/**
+ * Whether thread (or process) `id` is running and — when `stamp` is not 0 —
+ * is the one that {@link selfStamp} returned `stamp` for, not a later one
+ * with the same id. Zombies are dead. The stamp keeps only the low 32 bits of
+ * the start time: two threads with one id whose start times differ by an exact
+ * multiple of 2^32 clock ticks (over a year at 100 Hz) would be confused.
+ */
+export function isPartyAlive(id: number, stamp: number): boolean {
+  const addon = native();
+  if (!addon.processAlive(id)) return false;
+  if (stamp === 0) return true;
+  const startTime = addon.processStartTime(id);
+  return startTime >= 0 && stampOf(startTime) === stamp;
+}

@@ -12,7 +12,7 @@
 
 import type { Memory } from './memory.js';
 import { futexWaiter } from './futex-waiter.js';
-import { selfThreadId } from './process-liveness.js';
+import { isPartyAlive, selfStamp, selfThreadId } from './process-liveness.js';
 import { allocateReserved, allocateShared } from './segments.js';
 
 export { attachShared, describeShared, isProcessShared, type SegmentSlice } from './segments.js';
@@ -22,7 +22,9 @@ export { attachShared, describeShared, isProcessShared, type SegmentSlice } from
  * bytes of a segment; `allocateGrowable` returns a fixed buffer of
  * `maxByteLength` whose pages are only committed when written (see
  * segments.ts: a mapped file cannot back a growable SharedArrayBuffer);
- * `selfId` is the kernel thread id, unique among live threads host-wide.
+ * `selfId` is the kernel thread id, unique among live threads host-wide,
+ * and `selfStamp` its start time (which tells it from a later thread or
+ * process that reuses the id).
  */
 export const processesMemory: Memory = {
   scope: 'processes',
@@ -30,4 +32,6 @@ export const processesMemory: Memory = {
   allocate: allocateShared,
   allocateGrowable: allocateReserved,
   selfId: selfThreadId,
+  selfStamp,
+  isAlive: isPartyAlive,
 };

@@ -3,11 +3,18 @@
  * state code stored in shared memory is defined here and nowhere else.
  *
  * ```
- *  Lock            [0] state   0 unlocked | 1 locked | 2 locked, maybe waiters
+ *  Lock            [0] holder  0 free | id << 1 | waiters   (robust-mutex.ts)
+ *                              id: the holder's selfId(); waiters: 1 if a
+ *                              party may be parked, so release must notify
+ *                  [1] stamp   the holder's selfStamp(); 0 while not known
+ *                  [2] died    1 while the holding began by taking the lock
+ *                              over from a holder that had died
  *
- *  RLock           [0] state   (as Lock)
- *                  [1] owner   selfId() of the holder, 0 when free
- *                  [2] count   recursion depth, touched only by the owner
+ *  RLock           [0..2]      (as Lock)
+ *                  [3] count   recursion depth, touched only by the holder
+ *
+ *  (a registry's lock word, shared/registry.ts: the plain protocol of
+ *   mutex-word.ts — 0 unlocked | 1 locked | 2 locked, maybe waiters)
  *
  *  Condition       [0] seq      bumped by every notify; waiters park on it
  *                  [1] waiters  parties inside wait()          } changed only
@@ -27,15 +34,20 @@
  * ```
  */
 
-export const LOCK_WORDS = 1;
+export const LOCK_WORDS = 3;
+export const HOLDER = 0;
+export const HOLDER_STAMP = 1;
+export const OWNER_DIED = 2;
+/** The holder word's waiters bit. */
+export const WAITERS = 1;
+
+export const RLOCK_WORDS = 4;
+export const RLOCK_COUNT = 3;
+
+/** The plain mutex word of mutex-word.ts. */
 export const UNLOCKED = 0;
 export const LOCKED = 1;
 export const CONTENDED = 2;
-
-export const RLOCK_WORDS = 3;
-export const RLOCK_STATE = 0;
-export const RLOCK_OWNER = 1;
-export const RLOCK_COUNT = 2;
 
 export const CONDITION_WORDS = 3;
 export const COND_SEQ = 0;
@@ -63,3 +75,6 @@ export const BROKEN = 3;
 
 /** Iterations a waiter spins re-reading a word before it parks. */
 export const SPINS = 64;
+
+/** Longest a robust-lock waiter sleeps before it checks again whether the holder is alive. */
+export const HOLDER_CHECK_MS = 50;

@@ -3,8 +3,8 @@ import type { AsyncBlockingOptions, BlockingOptions } from '../memory/deadline.j
 import { claimWords, constructAttached, memoryOf, type Memory } from '../memory/memory.js';
 import { describe, registerShareable, revive, SCOPE } from '../share/protocol.js';
 import { InvalidStateError } from '../errors.js';
-import { LOCK_WORDS, UNLOCKED } from './layout.js';
-import { lockAsync, lockSync, tryLock, unlock } from './mutex-word.js';
+import { HOLDER, LOCK_WORDS } from './layout.js';
+import { lockAsync, lockSync, ownerDied, partyOf, setOwnerDied, tryLock, tryLockOrTakeOver, unlock, type Party } from './robust-mutex.js';
 import { acquireRestore, acquireRestoreAsync, Hold, isOwned, notAcquired, releaseSave } from './lock-like.js';
 
 const TRUE = Promise.resolve(true);
@@ -18,6 +18,14 @@ const FALSE = Promise.resolve(false);
  * Not fair: a releasing thread that re-acquires at once may win over a parked
  * waiter, as with Python's lock. An uncontended acquire/release is one CAS
  * and one swap, allocates nothing and never wakes anybody.
+ *
+ * Robust: the lock records who acquired it. If that party dies holding it —
+ * a process killed (even by SIGKILL; a zombie counts as dead), a `Thread` or
+ * pool worker that exited — a waiter takes it over instead of waiting
+ * forever, and {@link Lock.ownerDied} is `true` until it is released: the
+ * data the lock protects may be half updated. (A waiter checks on the holder
+ * every 50 ms, and before a non-blocking or timed-out acquire gives up.) This
+ * is pthread's robust mutex (`EOWNERDEAD`); Python has no equivalent.
  *
  * @example
  * ```ts
@@ -38,10 +46,12 @@ const FALSE = Promise.resolve(false);
 export class Lock {
   readonly #words: Int32Array;
   readonly #memory: Memory;
+  readonly #self: Party;
 
   constructor() {
     this.#memory = memoryOf(new.target);
     this.#words = claimWords(this.#memory, LOCK_WORDS);
+    this.#self = partyOf(this.#memory);
   }
 
   /**
@@ -54,14 +64,14 @@ export class Lock {
    */
   acquire(options?: AsyncBlockingOptions): Promise<boolean> {
     if (options === undefined) {
-      return tryLock(this.#words, 0) ? TRUE : lockAsync(this.#words, 0, this.#memory.waiter, FOREVER, undefined);
+      return tryLock(this.#words, this.#self) ? TRUE : lockAsync(this.#words, this.#self, FOREVER, undefined);
     }
     try {
       throwIfAborted(options.signal);
       const deadline = acquireDeadline('Lock.acquire()', options);
-      if (tryLock(this.#words, 0)) return TRUE;
-      if (deadline === undefined) return FALSE;
-      return lockAsync(this.#words, 0, this.#memory.waiter, deadline, options.signal);
+      if (deadline === undefined) return tryLockOrTakeOver(this.#words, this.#self) ? TRUE : FALSE;
+      if (tryLock(this.#words, this.#self)) return TRUE;
+      return lockAsync(this.#words, this.#self, deadline, options.signal);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -74,12 +84,32 @@ export class Lock {
    */
   acquireSync(options?: BlockingOptions): boolean {
     if (options === undefined) {
-      return tryLock(this.#words, 0) || lockSync(this.#words, 0, this.#memory.waiter, FOREVER);
+      return tryLock(this.#words, this.#self) || lockSync(this.#words, this.#self, FOREVER);
     }
     const deadline = acquireDeadline('Lock.acquireSync()', options);
-    if (tryLock(this.#words, 0)) return true;
-    if (deadline === undefined) return false;
-    return lockSync(this.#words, 0, this.#memory.waiter, deadline);
+    if (deadline === undefined) return tryLockOrTakeOver(this.#words, this.#self);
+    return tryLock(this.#words, this.#self) || lockSync(this.#words, this.#self, deadline);
+  }
+
+  /**
+   * `true` while the lock is held by a party that took it over from a holder
+   * that had died holding it (see the class comment) — whatever the dead
+   * holder was updating under the lock may be half done: repair it, then
+   * release. Release clears it; if the repairer dies too, the next party to
+   * take the lock over sees it again. Every handle on the lock reads the same
+   * flag.
+   *
+   * @example
+   * ```ts
+   * import { Lock } from 'weft';
+   * const lock = new Lock();
+   * lock.acquireSync();
+   * console.log(lock.ownerDied); // false: acquired from a live holder (or a free lock)
+   * lock.release();
+   * ```
+   */
+  get ownerDied(): boolean {
+    return ownerDied(this.#words);
   }
 
   /**
@@ -88,14 +118,14 @@ export class Lock {
    * @throws InvalidStateError if the lock is not locked.
    */
   release(): void {
-    if (!unlock(this.#words, 0, this.#memory.waiter)) {
+    if (!unlock(this.#words, this.#memory)) {
       throw new InvalidStateError('Lock.release(): the lock is not locked');
     }
   }
 
   /** Whether the lock is held by anybody. */
   locked(): boolean {
-    return Atomics.load(this.#words, 0) !== UNLOCKED;
+    return Atomics.load(this.#words, HOLDER) !== 0;
   }
 
   /**
@@ -118,20 +148,23 @@ export class Lock {
     return new Hold(() => this.release());
   }
 
-  /** @internal */
-  [releaseSave](): undefined {
+  /** @internal Returns whether the holding began with a take-over, for `[acquireRestore]` to carry on. */
+  [releaseSave](): boolean {
+    const died = this.ownerDied;
     this.release();
-    return undefined;
+    return died;
   }
 
   /** @internal */
-  [acquireRestore](): void {
+  [acquireRestore](died: boolean): void {
     this.acquireSync();
+    if (died) setOwnerDied(this.#words);
   }
 
   /** @internal */
-  async [acquireRestoreAsync](): Promise<void> {
+  async [acquireRestoreAsync](died: boolean): Promise<void> {
     await this.acquire();
+    if (died) setOwnerDied(this.#words);
   }
 
   /** @internal A plain lock has no owner: "owned" means locked by anybody. */

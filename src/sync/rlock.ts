@@ -3,12 +3,20 @@ import type { AsyncBlockingOptions, BlockingOptions } from '../memory/deadline.j
 import { claimWords, constructAttached, memoryOf, type Memory } from '../memory/memory.js';
 import { describe, registerShareable, revive, SCOPE } from '../share/protocol.js';
 import { InvalidStateError } from '../errors.js';
-import { RLOCK_COUNT, RLOCK_OWNER, RLOCK_STATE, RLOCK_WORDS } from './layout.js';
-import { lockAsync, lockSync, tryLock, unlock } from './mutex-word.js';
+import { HOLDER, RLOCK_COUNT, RLOCK_WORDS } from './layout.js';
+import {
+  holderOf, lockAsync, lockSync, ownerDied, partyOf, setOwnerDied, tryLock, tryLockOrTakeOver, unlock, type Party,
+} from './robust-mutex.js';
 import { acquireRestore, acquireRestoreAsync, Hold, isOwned, notAcquired, releaseSave } from './lock-like.js';
 
 const TRUE = Promise.resolve(true);
 const FALSE = Promise.resolve(false);
+
+/** What `[releaseSave]` hands `[acquireRestore]`. */
+interface SavedRLock {
+  readonly count: number;
+  readonly ownerDied: boolean;
+}
 
 /**
  * A reentrant lock: the thread that holds it may acquire it again, and must
@@ -17,6 +25,10 @@ const FALSE = Promise.resolve(false);
  * Ownership is per thread, as in Python: async tasks running on the same
  * thread count as the same owner, so an `RLock` does not exclude two async
  * tasks of one thread from each other — use a {@link Lock} for that.
+ *
+ * Robust, as a {@link Lock} is: if the owning thread or process dies holding
+ * it (at any depth), a waiter takes it over at depth 1 and
+ * {@link RLock.ownerDied} is `true` until it is free again.
  *
  * @example
  * ```ts
@@ -34,24 +46,26 @@ const FALSE = Promise.resolve(false);
 export class RLock {
   readonly #words: Int32Array;
   readonly #memory: Memory;
+  readonly #self: Party;
 
   constructor() {
     this.#memory = memoryOf(new.target);
     this.#words = claimWords(this.#memory, RLOCK_WORDS);
+    this.#self = partyOf(this.#memory);
   }
 
-  // The owner word is written with plain stores: only the owning thread ever
-  // finds its own id there, and its own writes are always visible to it; the
-  // lock word's atomic swap orders them for everyone else.
+  // The count is written with plain stores: only the holder ever finds its
+  // own name in the holder word, and its own writes are always visible to
+  // it; the holder word's atomic swap orders them for everyone else.
   #reenter(): boolean {
-    if (this.#words[RLOCK_OWNER] !== this.#memory.selfId()) return false;
+    if (this.#words[HOLDER]! >>> 1 !== this.#self.name >>> 1) return false;
     this.#words[RLOCK_COUNT]!++;
     return true;
   }
 
-  #own(): void {
-    this.#words[RLOCK_OWNER] = this.#memory.selfId();
-    this.#words[RLOCK_COUNT] = 1;
+  #own(got: boolean): boolean {
+    if (got) this.#words[RLOCK_COUNT] = 1;
+    return got;
   }
 
   /**
@@ -63,15 +77,9 @@ export class RLock {
       throwIfAborted(options?.signal);
       const deadline = options === undefined ? FOREVER : acquireDeadline('RLock.acquire()', options);
       if (this.#reenter()) return TRUE;
-      if (tryLock(this.#words, RLOCK_STATE)) {
-        this.#own();
-        return TRUE;
-      }
-      if (deadline === undefined) return FALSE;
-      return lockAsync(this.#words, RLOCK_STATE, this.#memory.waiter, deadline, options?.signal).then((got) => {
-        if (got) this.#own();
-        return got;
-      });
+      if (deadline === undefined) return this.#own(tryLockOrTakeOver(this.#words, this.#self)) ? TRUE : FALSE;
+      if (this.#own(tryLock(this.#words, this.#self))) return TRUE;
+      return lockAsync(this.#words, this.#self, deadline, options?.signal).then((got) => this.#own(got));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -81,11 +89,8 @@ export class RLock {
   acquireSync(options?: BlockingOptions): boolean {
     const deadline = options === undefined ? FOREVER : acquireDeadline('RLock.acquireSync()', options);
     if (this.#reenter()) return true;
-    const got =
-      tryLock(this.#words, RLOCK_STATE) ||
-      (deadline !== undefined && lockSync(this.#words, RLOCK_STATE, this.#memory.waiter, deadline));
-    if (got) this.#own();
-    return got;
+    if (deadline === undefined) return this.#own(tryLockOrTakeOver(this.#words, this.#self));
+    return this.#own(tryLock(this.#words, this.#self) || lockSync(this.#words, this.#self, deadline));
   }
 
   /**
@@ -97,13 +102,21 @@ export class RLock {
   release(): void {
     if (!this[isOwned]()) throw new InvalidStateError('RLock.release(): cannot release un-acquired lock');
     if (--this.#words[RLOCK_COUNT]! > 0) return;
-    this.#words[RLOCK_OWNER] = 0;
-    unlock(this.#words, RLOCK_STATE, this.#memory.waiter);
+    unlock(this.#words, this.#memory);
   }
 
   /** Whether any thread holds the lock. */
   locked(): boolean {
-    return Atomics.load(this.#words, RLOCK_OWNER) !== 0;
+    return Atomics.load(this.#words, HOLDER) !== 0;
+  }
+
+  /**
+   * `true` while the lock is held by a party that took it over from a holder
+   * that died holding it, at whatever depth; cleared when the lock is free
+   * again. See {@link Lock.ownerDied}.
+   */
+  get ownerDied(): boolean {
+    return ownerDied(this.#words);
   }
 
   /** @see Lock.hold */
@@ -118,33 +131,35 @@ export class RLock {
     return new Hold(() => this.release());
   }
 
-  /** @internal Releases every level; returns the depth to restore. */
-  [releaseSave](): number {
+  /** @internal Releases every level; returns the depth to restore and whether the holding began with a take-over. */
+  [releaseSave](): SavedRLock {
     if (!this[isOwned]()) throw new InvalidStateError('RLock: cannot release un-acquired lock');
-    const count = this.#words[RLOCK_COUNT]!;
+    const saved = { count: this.#words[RLOCK_COUNT]!, ownerDied: this.ownerDied };
     this.#words[RLOCK_COUNT] = 0;
-    Atomics.store(this.#words, RLOCK_OWNER, 0);
-    unlock(this.#words, RLOCK_STATE, this.#memory.waiter);
-    return count;
+    unlock(this.#words, this.#memory);
+    return saved;
   }
 
   /** @internal */
-  [acquireRestore](count: number): void {
-    lockSync(this.#words, RLOCK_STATE, this.#memory.waiter, FOREVER);
-    this.#own();
-    this.#words[RLOCK_COUNT] = count;
+  [acquireRestore](saved: SavedRLock): void {
+    if (!tryLock(this.#words, this.#self)) lockSync(this.#words, this.#self, FOREVER);
+    this.#restore(saved);
   }
 
   /** @internal */
-  async [acquireRestoreAsync](count: number): Promise<void> {
-    await lockAsync(this.#words, RLOCK_STATE, this.#memory.waiter, FOREVER, undefined);
-    this.#own();
+  async [acquireRestoreAsync](saved: SavedRLock): Promise<void> {
+    if (!tryLock(this.#words, this.#self)) await lockAsync(this.#words, this.#self, FOREVER, undefined);
+    this.#restore(saved);
+  }
+
+  #restore({ count, ownerDied }: SavedRLock): void {
     this.#words[RLOCK_COUNT] = count;
+    if (ownerDied) setOwnerDied(this.#words);
   }
 
   /** @internal */
   [isOwned](): boolean {
-    return this.#words[RLOCK_OWNER] === this.#memory.selfId();
+    return this.#words[HOLDER]! >>> 1 === this.#self.name >>> 1;
   }
 
   /** @internal */
@@ -163,8 +178,8 @@ export class RLock {
   }
 
   get [Symbol.toStringTag](): string {
-    const owner = Atomics.load(this.#words, RLOCK_OWNER);
-    return owner === 0 ? 'RLock unlocked' : `RLock locked by thread ${owner - 1} (depth ${this.#words[RLOCK_COUNT]})`;
+    const holder = holderOf(this.#words);
+    return holder === 0 ? 'RLock unlocked' : `RLock locked by ${this.#memory.scope === 'threads' ? `thread ${holder - 1}` : `tid ${holder}`} (depth ${this.#words[RLOCK_COUNT]})`;
   }
 }
 
