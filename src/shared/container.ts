@@ -18,8 +18,8 @@ import { acquireDeadline, FOREVER, remaining, throwIfAborted } from '../memory/d
 import type { AsyncBlockingOptions, BlockingOptions } from '../memory/deadline.js';
 import { memoryOf, type Memory } from '../memory/memory.js';
 import { scopedClass } from '../memory/scoped-classes.js';
-import { DataCloneError } from '../errors.js';
 import { describe, SCOPE } from '../share/protocol.js';
+import type { Destination } from '../share/marshal.js';
 import { notAcquired } from '../sync/lock-like.js';
 import { RLock } from '../sync/rlock.js';
 import { Arena, createArena } from './arena.js';
@@ -54,9 +54,16 @@ export class ContainerState {
   readonly id: number;
   /** The class name, for messages. */
   readonly name: string;
+  /**
+   * Who reads the values: threads of this process, or other processes (a
+   * processes-scope container, whose stored shareables carry their shared
+   * memory as segment slices).
+   */
+  readonly destination: Destination;
 
   constructor(memory: Memory, name: string, data: ContainerData) {
     this.memory = memory;
+    this.destination = memory.scope === 'threads' ? 'thread' : 'process';
     this.name = name;
     this.words = data.words;
     this.arena = new Arena(data.words, data.arena);
@@ -82,7 +89,6 @@ export class ContainerState {
  * `op` discards itself any value it decides not to store.
  */
 export function writing<R>(state: ContainerState, values: readonly EncodedValue[], op: () => R): R {
-  refuseShared(state, values);
   state.enter();
   try {
     return op();
@@ -93,24 +99,6 @@ export function writing<R>(state: ContainerState, values: readonly EncodedValue[
     state.leave();
     for (const value of values) settle(value);
   }
-}
-
-/**
- * Refuses values that published shared buffers (a shared buffer, or a
- * shareable, somewhere inside) when the container is not of the threads
- * scope: they are published in this process's registry, which other
- * processes cannot read. Discards them all first, so nothing is left behind.
- *
- * @throws DataCloneError naming the container.
- */
-export function refuseShared(state: ContainerState, values: readonly EncodedValue[]): void {
-  if (state.memory.scope === 'threads' || values.every((value) => value.token === 0)) return;
-  for (const value of values) discard(value);
-  throw new DataCloneError(
-    'value',
-    `a ${state.memory.scope}-scope ${state.name} holds plain structured-clone data only: a value with a shared buffer ` +
-      'or a shareable (Lock, Value, another container...) inside cannot be stored in it',
-  );
 }
 
 /** Whether `value` is a Promise or another thenable. */

@@ -3,7 +3,7 @@ import { registerShareable, revive } from '../share/protocol.js';
 import { KeyError } from '../errors.js';
 import { DICT, LIVE, blockSize } from './container-layout.js';
 import {
-  isThenable, openState, refuseShared, reviveWith, SharedContainer, writing, type ContainerData, type ContainerOptions, type ContainerState,
+  isThenable, openState, reviveWith, SharedContainer, writing, type ContainerData, type ContainerOptions, type ContainerState,
 } from './container.js';
 import { DictTable } from './dict-table.js';
 import { LiveEntries, pairsOf, type DictSource } from './dict-entries.js';
@@ -140,9 +140,8 @@ export class SharedDict<K extends DictKey = DictKey, V = unknown> extends Shared
   set(key: K, value: V): this {
     const where = 'SharedDict.set()';
     const encoded = encodeKey(key, where);
-    const stored = encodeValue(value, 'value');
+    const stored = encodeValue(value, 'value', this.#state.destination);
     const state = this.#state;
-    refuseShared(state, [stored]);
     state.enter();
     try {
       this.#put(encoded, stored, where);
@@ -200,7 +199,7 @@ export class SharedDict<K extends DictKey = DictKey, V = unknown> extends Shared
     const where = 'SharedDict.update()';
     const pairs = pairsOf(source, where);
     const keys = pairs.map(([key]) => keepKey(encodeKey(key, where)));
-    const values = encodeAll(pairs.map(([, value]) => value), (i) => `value of key ${inspect(pairs[i]![0])}`);
+    const values = encodeAll(pairs.map(([, value]) => value), (i) => `value of key ${inspect(pairs[i]![0])}`, this.#state.destination);
     writing(this.#state, values, () => {
       // Make room for everything first: the writes below then cannot fail halfway.
       this.#table.ensureRoom(pairs.length, where);
@@ -221,7 +220,7 @@ export class SharedDict<K extends DictKey = DictKey, V = unknown> extends Shared
   setdefault(key: K, fallback: V): V {
     const where = 'SharedDict.setdefault()';
     const encoded = encodeKey(key, where);
-    const stored = encodeValue(fallback, 'value');
+    const stored = encodeValue(fallback, 'value', this.#state.destination);
     return writing(this.#state, [stored], () => {
       const entry = this.#table.find(encoded);
       if (entry < 0) {
@@ -297,7 +296,7 @@ export class SharedDict<K extends DictKey = DictKey, V = unknown> extends Shared
       if (isThenable(next)) {
         throw new TypeError(`${where}: the function returned a Promise; it runs holding the lock and must be synchronous (use withLock() for async updates)`);
       }
-      const stored = encodeValue(next, 'value');
+      const stored = encodeValue(next, 'value', this.#state.destination);
       writing(state, [stored], () => this.#put(encoded, stored, where));
       return next;
     } finally {

@@ -100,7 +100,7 @@ export class SharedList<T = unknown> extends SharedContainer implements Iterable
    */
   set(index: number, value: T): this {
     const where = 'SharedList.set()';
-    const stored = encodeValue(value, 'value');
+    const stored = encodeValue(value, 'value', this.#state.destination);
     writing(this.#state, [stored], () => this.#store(position(index, this.#table.length, where), stored, where));
     return this;
   }
@@ -121,7 +121,7 @@ export class SharedList<T = unknown> extends SharedContainer implements Iterable
       if (isThenable(next)) {
         throw new TypeError(`${where}: the function returned a Promise; it runs holding the lock and must be synchronous (use withLock() for async updates)`);
       }
-      const stored = encodeValue(next, 'value');
+      const stored = encodeValue(next, 'value', this.#state.destination);
       // fn may have changed the list (it may call its methods): find the index again.
       writing(state, [stored], () => this.#store(position(index, this.#table.length, where), stored, where));
       return next;
@@ -377,7 +377,7 @@ export class SharedList<T = unknown> extends SharedContainer implements Iterable
    * `read`), making room — happens before the first change.
    */
   #splice(where: string, items: readonly T[], locate: (length: number) => [from: number, count: number], read = false): { removed: unknown[]; length: number } {
-    const values = items.length === 1 ? [encodeValue(items[0], 'item')] : encodeAll(items, (i) => `items[${i}]`);
+    const values = items.length === 1 ? [encodeValue(items[0], 'item', this.#state.destination)] : encodeAll(items, (i) => `items[${i}]`, this.#state.destination);
     return writing(this.#state, values, () => {
       const arena = this.#state.arena;
       const table = this.#table;

@@ -13,6 +13,7 @@
  */
 
 import { type ItemWriter } from '../queue/codec.js';
+import type { Destination } from '../share/marshal.js';
 import { decodeRaw, encodeForRing, release, releaseWriter, reviveEnvelope } from '../queue/item-codec.js';
 import type { Arena } from './arena.js';
 import { BLOCK_HEADER, BUFFERS, KEY_LENGTH, SIZE, TOKEN, VALUE_LENGTH } from './container-layout.js';
@@ -30,13 +31,16 @@ export interface EncodedValue {
 }
 
 /**
- * Encodes `value`. Its shared buffers are published at once: a write that
- * does not happen must {@link discard} it; one that does must {@link settle} it.
+ * Encodes `value` for readers that are threads of this process, or
+ * (`destination` `'process'`, a processes-scope container) other processes:
+ * then shareables carry their shared memory as segment slices and nothing
+ * is published. Shared buffers are published at once: a write that does not
+ * happen must {@link discard} it; one that does must {@link settle} it.
  *
  * @throws DataCloneError naming the path of anything that cannot be stored.
  */
-export function encodeValue(value: unknown, root: string): EncodedValue {
-  const { writer, token, buffers } = encodeForRing(value, root);
+export function encodeValue(value: unknown, root: string, destination: Destination = 'thread'): EncodedValue {
+  const { writer, token, buffers } = encodeForRing(value, root, destination);
   return { bytes: writer.bytes, length: writer.length, token, buffers, writer };
 }
 
@@ -61,10 +65,10 @@ export function discard(value: EncodedValue): void {
 }
 
 /** Encodes every value of `values` (detached); on a failure, discards those done and rethrows. */
-export function encodeAll(values: readonly unknown[], root: (index: number) => string): EncodedValue[] {
+export function encodeAll(values: readonly unknown[], root: (index: number) => string, destination: Destination = 'thread'): EncodedValue[] {
   const encoded: EncodedValue[] = [];
   try {
-    for (let i = 0; i < values.length; i++) encoded.push(detach(encodeValue(values[i], root(i))));
+    for (let i = 0; i < values.length; i++) encoded.push(detach(encodeValue(values[i], root(i), destination)));
   } catch (error) {
     for (const value of encoded) discard(value);
     throw error;
