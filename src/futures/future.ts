@@ -109,7 +109,9 @@ export function park(deadline: number, signal: AbortSignal | undefined, subscrib
 }
 
 let nextId = 1;
-const DONE = Promise.resolve();
+// Promise.prototype.then as it was at load, for marking a failed future's promise handled.
+const promiseThen = Promise.prototype.then;
+const ignore = (): void => {};
 
 function typeName(value: unknown): string {
   if (value === null) return 'null';
@@ -127,21 +129,23 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * cancelled. An executor creates it, marks it running, and sets its result
  * or exception; everyone else waits for it.
  *
- * A future is awaitable: `await future` gives the result, or throws the
- * task's error, or a `CancelledError`. `result()` and `exception()` do the
+ * A future is a `Promise`: `await future` gives the result, or throws the
+ * task's error, or a `CancelledError`; `then`, `catch`, `finally` and
+ * `Promise.all` work as on any promise. `result()` and `exception()` do the
  * same with a `timeout` (milliseconds; `TimeoutError` when it passes) and an
- * `AbortSignal`. The promise behind `await` is only built when somebody
- * awaits, so a future that fails with nobody listening never causes an
+ * `AbortSignal`. A future that fails with nobody listening never causes an
  * `unhandledRejection`. Waiting never polls: completion wakes the waiters.
  * A pending `result()` / `exception()` (and `wait()`, `asCompleted()`) keeps
  * the event loop alive, as Python's blocking `result()` keeps its thread; a
  * bare `await future`, like any promise, leaves that to whatever will finish
  * the future (an executor with work out, a timer).
  *
- * Being thenable, a future is unwrapped wherever JavaScript awaits on its
- * own: `return future` from an async function, `yield future` in an async
- * generator and `Promise.resolve(future)` all give its result, not the
- * future. For the same reason a future's result cannot itself be a thenable.
+ * Being a promise, a future is unwrapped wherever JavaScript awaits on its
+ * own: `return future` from an async function and `yield future` in an async
+ * generator give its result, not the future (`Promise.resolve(future)` is the
+ * future itself). For the same reason a future's result cannot itself be a
+ * thenable. A future says its `constructor` is `Promise` (see the class's
+ * static block); `future instanceof Future` holds.
  *
  * Done callbacks run synchronously, in the order they were added, when the
  * future finishes or is cancelled — or at once if it already has. A callback
@@ -168,7 +172,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * ```
  * @see Python's `concurrent.futures.Future`
  */
-export class Future<T = unknown> implements PromiseLike<T> {
+export class Future<T = unknown> extends Promise<T> {
   readonly #id = nextId++;
   #state: FutureState = 'PENDING';
   #result: T | undefined;
@@ -180,17 +184,37 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #callbacks: Array<() => void> | undefined;
   // wait() / asCompleted(): told of finishing and of a noticed cancellation.
   #waiters: Set<Waiter> | undefined;
-  // result() / exception() parked on this future (Python's condition); a bare await uses #promise.
+  // result() / exception() parked on this future (Python's condition); a bare await uses the promise the future is.
   #wakers: Set<() => void> | undefined;
-  #promise: Promise<T> | undefined;
-  // Settle #promise once the future is done (set while it is pending).
+  // Settle the promise the future is once it is done (set while it is pending).
   #resolve: ((value: unknown) => void) | undefined;
   #reject: ((error: unknown) => void) | undefined;
   // Set by an executor while the task is in a worker's hands but maybe not started (see FutureInternals.setProbe).
   #prober: Prober | undefined;
   #task: unknown;
 
+  /** A new pending future, finished by its executor through `setResult` / `setException`. */
+  constructor();
+  // `Promise`'s own statics (`Future.resolve()`…) construct with an executor; it is called as a promise's would be.
+  constructor(executor?: (resolve: (value: T | PromiseLike<T>) => void, reject: (reason?: unknown) => void) => void) {
+    let resolve: ((value: unknown) => void) | undefined;
+    let reject: ((error: unknown) => void) | undefined;
+    super((res, rej) => {
+      resolve = res as (value: unknown) => void;
+      reject = rej;
+      if (typeof executor === 'function') executor(res, rej);
+    });
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
   static {
+    // A future is a promise, and says its constructor is `Promise`: so `await
+    // future` and `Promise.all(futures)` take it as the promise it is, where
+    // any other thenable (or a Promise subclass) is wrapped in a new promise
+    // that calls its `then` in a job of its own — three promises and a job per
+    // awaited future instead of one reaction. `future instanceof Future` holds.
+    Object.defineProperty(Future.prototype, 'constructor', { value: Promise, writable: true, configurable: true });
     internals = {
       state: (future) => future.#state,
       failed: (future) => future.#failed,
@@ -332,32 +356,14 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this.#invokeCallbacks();
   }
 
-  /** Makes `await future` work: settles with the result, the error, or a `CancelledError`. */
-  then<R1 = T, R2 = never>(
-    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    return this.#settled().then(onFulfilled, onRejected);
-  }
-
-  /** As `Promise.prototype.catch`. */
-  catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
-    return this.#settled().catch(onRejected);
-  }
-
-  /** As `Promise.prototype.finally`. */
-  finally(onFinally?: (() => void) | null): Promise<T> {
-    return this.#settled().finally(onFinally);
-  }
-
   /** Python's repr: `<Future at 0x1 state=finished returned number>`, `… raised RangeError>`. */
-  toString(): string {
+  override toString(): string {
     let outcome = '';
     if (this.#state === 'FINISHED') outcome = this.#failed ? ` raised ${typeName(this.#exception)}` : ` returned ${typeName(this.#result)}`;
     return `<Future at 0x${this.#id.toString(16)} state=${DESCRIPTION[this.#state]}${outcome}>`;
   }
 
-  get [Symbol.toStringTag](): string {
+  override get [Symbol.toStringTag](): string {
     return `Future ${DESCRIPTION[this.#state]}`;
   }
 
@@ -391,22 +397,6 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return this.#result as T;
   }
 
-  // Built on first use so that a failed future nobody awaits rejects nothing.
-  // Like any promise it does not hold the event loop open: whatever will
-  // finish the future (an executor with work out, a timer) does.
-  #settled(): Promise<T> {
-    if (this.#promise !== undefined) return this.#promise;
-    if (this.done()) {
-      this.#promise = DONE.then(() => this.#outcome());
-    } else {
-      this.#promise = new Promise<T>((resolve, reject) => {
-        this.#resolve = resolve as (value: unknown) => void;
-        this.#reject = reject;
-      });
-    }
-    return this.#promise;
-  }
-
   #wake(): void {
     const resolve = this.#resolve;
     if (resolve !== undefined) {
@@ -414,11 +404,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
       this.#resolve = this.#reject = undefined;
       if (this.#state === 'FINISHED' && !this.#failed) resolve(this.#result);
       else {
-        try {
-          resolve(this.#outcome());
-        } catch (error) {
-          reject(error);
-        }
+        // Handled by nobody yet: a future that fails with nobody listening rejects nothing.
+        promiseThen.call(this, undefined, ignore);
+        reject(this.#failed ? this.#exception : new CancelledError(`${this} was cancelled`));
       }
     }
     if (this.#wakers === undefined || this.#wakers.size === 0) return;
