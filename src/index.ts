@@ -43,5 +43,5 @@ export { wait, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, typ
 export { Executor, type MapOptions, type MapProgress, type BatchOptions } from './futures/executor.js';
 export { ThreadPoolExecutor, type ThreadPoolExecutorOptions, type ExecutorOptions } from './pool/thread-pool.js';
 export type { TaskOptions, PoolStats, Percentiles, OnWorkerDeath } from './pool/engine.js';
-export { ProcessPoolExecutor, type ProcessPoolExecutorOptions } from './pool/process-pool.js';
+export { ProcessPoolExecutor, type ProcessPoolExecutorOptions, type ProcessPoolTransport } from './pool/process-pool.js';
 export { Pool, ThreadPool, AsyncResult, type PoolOptions, type AsyncCallbacks } from './pool/pool.js';

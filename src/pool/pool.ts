@@ -10,7 +10,7 @@ import { Executor } from '../futures/executor.js';
 import type { Future } from '../futures/future.js';
 import { remaining } from '../memory/deadline.js';
 import type { Target } from '../run/task.js';
-import { ProcessPoolExecutor } from './process-pool.js';
+import { ProcessPoolExecutor, type ProcessPoolTransport } from './process-pool.js';
 import { ThreadPoolExecutor } from './thread-pool.js';
 import { chunkValues } from './worker-side.js';
 
@@ -26,6 +26,12 @@ export interface PoolOptions<I extends AnyFunction = AnyFunction> {
   readonly initargs?: Parameters<I>;
   /** A worker is replaced after this many tasks (Python's `maxtasksperchild`). */
   readonly maxtasksperchild?: number;
+  /**
+   * `Pool` only: how tasks reach the child processes — `'shared-memory'`
+   * rings (the default where the processes scope's addon loads) or Node's
+   * `'ipc'` channel (see `ProcessPoolExecutor`'s option of that name).
+   */
+  readonly transport?: ProcessPoolTransport;
 }
 
 /** Callbacks of the `…Async` methods, run on this thread when the result is ready. */
@@ -317,6 +323,7 @@ export class Pool extends BasePool {
   constructor(options: PoolOptions = {}) {
     super('Pool', new ProcessPoolExecutor({
       maxWorkers: options.processes, initializer: options.initializer, initargs: options.initargs, maxTasksPerChild: options.maxtasksperchild,
+      transport: options.transport,
     }));
   }
 }

@@ -2,7 +2,10 @@
  * The entry of a process-pool worker: a child process that runs the
  * initializer, then runs the tasks its pool sends, one at a time, in order.
  *
- * Tasks arrive over Node's IPC channel in batches (one message per window
+ * On the shared-memory transport (the init message names rings), tasks and
+ * results go through the rings (see `pool-process-rings.ts`) and the IPC
+ * channel only carries the bodies too large for them. Otherwise tasks
+ * arrive over Node's IPC channel in batches (one message per window
  * of tasks). Each result is sent as soon as it exists, before the next task
  * runs, as Python's workers do: a task that kills its process (SIGKILL,
  * `process.exit()`) must not take the finished results before it along.
@@ -16,19 +19,25 @@ import { decodeAsync, type Envelope } from '../share/marshal.js';
 import { needsRevival, packForProcess, unpack, type ProcessBody } from '../pool/transport/process-body.js';
 import { CHUNK, DEFINE, INIT_FAILED, ITEMS, PARTIAL, REPORT_START, RETURNED, STARTED, STOP, THREW } from '../pool/transport/wire.js';
 import { loadBuiltins } from './load-builtins.js';
+import { receiveBody, serveOverRings, type ChildRings } from './pool-process-rings.js';
 import { isThenable, partialBody, PartialChunk, runChunk } from '../pool/worker-side.js';
 
 type AnyFunction = (...args: any[]) => any;
 
-/** What the pool sends: a batch of [kind, seq, target id, flags, body]. */
-export type Down = { readonly init: PoolChildInit } | { readonly batch: readonly (readonly [number, number, number, number, unknown])[] };
-/** What the child sends: a batch of [kind, seq, run µs, body], or the error it is dying of. */
-export type Up = { readonly batch: readonly (readonly [number, number, number, unknown])[] } | { readonly uncaught: SentError };
+/** What the pool sends: a batch of [kind, seq, target id, flags, body], or a body its ring announces. */
+export type Down =
+  | { readonly init: PoolChildInit }
+  | { readonly batch: readonly (readonly [number, number, number, number, unknown])[] }
+  | { readonly body: Envelope };
+/** What the child sends: a batch of [kind, seq, run µs, body], a body its ring announces, or the error it is dying of. */
+export type Up = { readonly batch: readonly (readonly [number, number, number, unknown])[] } | { readonly body: Envelope } | { readonly uncaught: SentError };
 
 export interface PoolChildInit {
   readonly name: string;
   readonly initializer: TargetDescription | undefined;
   readonly initargs: Envelope | undefined;
+  /** Set on the shared-memory transport: the rings to serve. */
+  readonly rings?: ChildRings;
 }
 
 exitWithParent();
@@ -88,9 +97,7 @@ async function run(): Promise<void> {
       const [kind, seq, id, flags, body] = queue.shift()!;
       if (kind === STOP) {
         flush();
-        leaveParent();
-        // Exit even if a task left a timer or socket behind.
-        setTimeout(() => process.exit(0), 50);
+        leave();
         return;
       }
       if (kind === DEFINE) {
@@ -138,9 +145,25 @@ async function run(): Promise<void> {
   }
 }
 
+/** Told to stop over the rings: leave, exiting even if a task left a timer or socket behind. */
+function leave(): void {
+  leaveParent();
+  setTimeout(() => process.exit(0), 50);
+}
+
 process.on('message', (message: Down) => {
+  if ('body' in message) {
+    receiveBody(message.body);
+    return;
+  }
   if ('init' in message) {
-    init = initialize(message.init);
+    const { rings } = message.init;
+    if (rings === undefined) {
+      init = initialize(message.init);
+      return;
+    }
+    process.title = message.init.name;
+    void serveOverRings(rings, message.init.initializer, message.init.initargs).then(leave);
     return;
   }
   for (const item of message.batch) queue.push(item);

@@ -45,6 +45,10 @@ export interface ConformanceEvent {
 export interface ExecutorFactory {
   /** Names the suite, e.g. `ThreadPoolExecutor`. */
   name: string;
+  /** The class `create` makes, as exported by weft (for cases that run a script). */
+  className: string;
+  /** Source of the options `create` adds besides `maxWorkers`, ending in `, ` (for cases that run a script). */
+  scriptOptions: string;
   /** A new executor; `maxWorkers` is upstream's `worker_count` (5 unless a case says otherwise). */
   create(options?: ExecutorOptions): ConformanceExecutor;
   /**
@@ -57,16 +61,30 @@ export interface ExecutorFactory {
   createEvent?: (() => ConformanceEvent) | null;
 }
 
+// A threads-scope Event cannot reach another process; the processes scope's can (upstream uses a manager's).
+const processEvent = processesAvailability().available ? () => new processes.Event() : null;
+
 /**
- * The executors the suites run against: weft's two executors, each a real pool.
+ * The executors the suites run against: weft's two executors, each a real
+ * pool — the process pool on each of its transports (as upstream runs its
+ * process-pool cases once per start method).
  */
 export const executorFactories: ExecutorFactory[] = [
-  { name: 'ThreadPoolExecutor', create: (options) => new ThreadPoolExecutor({ ...options, maxWorkers: options?.maxWorkers ?? 5 }) },
+  { name: 'ThreadPoolExecutor', className: 'ThreadPoolExecutor', scriptOptions: '', create: (options) => new ThreadPoolExecutor({ ...options, maxWorkers: options?.maxWorkers ?? 5 }) },
   {
+    // The default transport: shared-memory rings where the addon loads.
     name: 'ProcessPoolExecutor',
+    className: 'ProcessPoolExecutor',
+    scriptOptions: '',
     create: (options) => new ProcessPoolExecutor({ ...options, maxWorkers: options?.maxWorkers ?? 5 }),
-    // A threads-scope Event cannot reach another process; the processes scope's can (upstream uses a manager's).
-    createEvent: processesAvailability().available ? () => new processes.Event() : null,
+    createEvent: processEvent,
+  },
+  {
+    name: 'ProcessPoolExecutor (ipc)',
+    className: 'ProcessPoolExecutor',
+    scriptOptions: "transport: 'ipc', ",
+    create: (options) => new ProcessPoolExecutor({ ...options, maxWorkers: options?.maxWorkers ?? 5, transport: 'ipc' }),
+    createEvent: processEvent,
   },
 ];
 
@@ -86,14 +104,14 @@ export function describeOverExecutors(suite: string, cases: (factory: ExecutorFa
 
 /**
  * The cases upstream runs under one executor only (its `ThreadPool…Test`,
- * `ProcessPool…Test` classes): declared as `suite` when an executor named
- * `name` is registered, each with a new executor as in
- * {@link describeOverExecutors}; one skipped test says so otherwise.
+ * `ProcessPool…Test` classes): declared as `suite` for each registered
+ * executor named `name` (or `name (variant)`), each with a new executor as
+ * in {@link describeOverExecutors}; one skipped test says so when there is none.
  */
 export function describeForExecutor(name: string, suite: string, cases: (factory: ExecutorFactory, executor: () => ConformanceExecutor) => void): void {
-  const factory = executorFactories.find((candidate) => candidate.name === name);
-  if (factory === undefined) it(suite, { skip: `no ${name} registered in test/conformance/executors.ts` }, () => {});
-  else describeExecutor(suite, factory, cases);
+  const factories = executorFactories.filter((candidate) => candidate.name === name || candidate.name.startsWith(`${name} (`));
+  if (factories.length === 0) it(suite, { skip: `no ${name} registered in test/conformance/executors.ts` }, () => {});
+  for (const factory of factories) describeExecutor(factory.name === name ? suite : `${suite} ${factory.name.slice(name.length + 1)}`, factory, cases);
 }
 
 function describeExecutor(suite: string, factory: ExecutorFactory, cases: (factory: ExecutorFactory, executor: () => ConformanceExecutor) => void): void {

@@ -95,8 +95,8 @@ async function contextManagerShutdown(factory: ExecutorFactory): Promise<void> {
 
 async function delShutdown(factory: ExecutorFactory): Promise<void> {
   const { stdout, stderr } = await assertNodeOk(`
-    import { ${factory.name} } from './src/index.ts';
-    let executor = new ${factory.name}({ maxWorkers: 5 });
+    import { ${factory.className} } from './src/index.ts';
+    let executor = new ${factory.className}({ ${factory.scriptOptions}maxWorkers: 5 });
     const res = executor.map((x) => Math.abs(x), [-5, -4, -3, -2, -1, 0, 1, 2, 3, 4]);
     executor = undefined;
     const results = [];
@@ -127,8 +127,8 @@ describeOverExecutors('ExecutorShutdownTest', (factory, executor) => {
   it('test_interpreter_shutdown', async () => {
     // The process waits for its pool's work to be done before it exits.
     const { stdout, stderr } = await assertNodeOk(`
-      import { ${factory.name} } from './src/index.ts';
-      const t = new ${factory.name}({ maxWorkers: 5 });
+      import { ${factory.className} } from './src/index.ts';
+      const t = new ${factory.className}({ ${factory.scriptOptions}maxWorkers: 5 });
       t.submit(${SLEEP_AND_PRINT}, 200, 'apple');
     `);
     assert.equal(stderr, '');
@@ -145,8 +145,8 @@ describeOverExecutors('ExecutorShutdownTest', (factory, executor) => {
           console.error(\`\${error.name}: \${error.message}\`);
         }
       });
-      const { ${factory.name} } = await import('./src/index.ts');
-      const t = new ${factory.name}({ maxWorkers: 5 });
+      const { ${factory.className} } = await import('./src/index.ts');
+      const t = new ${factory.className}({ ${factory.scriptOptions}maxWorkers: 5 });
       await t.submit((x) => x, 42);
     `);
     assert.match(stderr, /ShutDownError: .*cannot schedule new futures/);
@@ -179,8 +179,8 @@ describeOverExecutors('ExecutorShutdownTest', (factory, executor) => {
   it('test_hang_gh83386', async () => {
     // gh-83386: shutdown({ wait: false }) does not hang the exit while a future runs.
     const { stdout, stderr } = await assertNodeOk(`
-      import { ${factory.name} } from './src/index.ts';
-      const t = new ${factory.name}({ maxWorkers: 3 });
+      import { ${factory.className} } from './src/index.ts';
+      const t = new ${factory.className}({ ${factory.scriptOptions}maxWorkers: 3 });
       t.submit(${SLEEP_AND_PRINT}, 200, 'apple');
       t.shutdown({ wait: false });
     `);

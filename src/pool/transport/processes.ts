@@ -33,6 +33,14 @@ export function encodeForProcess(value: unknown, root: string): Envelope {
   return encode(value, { root, destination: 'process' });
 }
 
+/** How a pool's child died, from its exit and the uncaught error it reported (if any); undefined for a clean exit. */
+export function childDeath(uncaught: unknown, code: number | null, signal: NodeJS.Signals | null): WorkerDeath | undefined {
+  if (uncaught !== undefined) return { kind: 'uncaught', error: uncaught };
+  if (signal !== null) return { kind: 'signal', signal };
+  if (code !== 0) return { kind: 'exit', exitCode: code ?? 1 };
+  return undefined;
+}
+
 class ProcessLink implements Link {
   readonly #child: ChildProcess;
   readonly #events: LinkEvents;
@@ -50,11 +58,7 @@ class ProcessLink implements Link {
     });
     this.#child.once('close', (code, signal) => {
       this.#exited = true;
-      let death: WorkerDeath | undefined;
-      if (this.#uncaught !== undefined) death = { kind: 'uncaught', error: this.#uncaught };
-      else if (signal !== null) death = { kind: 'signal', signal };
-      else if (code !== 0) death = { kind: 'exit', exitCode: code ?? 1 };
-      this.#events.exited(death);
+      this.#events.exited(childDeath(this.#uncaught, code, signal));
     });
     const init: PoolChildInit = { name, initializer: options.initializer, initargs: options.initargs };
     this.#child.send({ init } satisfies Down);
@@ -69,6 +73,7 @@ class ProcessLink implements Link {
       this.#uncaught = receiveError(message.uncaught);
       return;
     }
+    if (!('batch' in message)) return;
     for (const [kind, seq, micros, body] of message.batch) {
       if (kind === RETURNED || kind === PARTIAL) {
         let value: unknown;

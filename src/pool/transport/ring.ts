@@ -22,7 +22,17 @@
  * about to sleep stores its flag and then looks once more; the other party
  * stores its progress and then looks at the flag. With sequentially
  * consistent atomics one of them sees the other.
+ *
+ * The shared parts come from a {@link Memory} and sleeping and waking go
+ * through its {@link Waiter}: the threads scope's (a `SharedArrayBuffer`,
+ * `Atomics.wait`) between a pool and its worker threads, the processes
+ * scope's (a shared-memory segment, futexes) between a pool and its child
+ * processes.
  */
+
+import { FOREVER } from '../../memory/deadline.js';
+import { threadsMemory, type Memory } from '../../memory/memory.js';
+import type { Waiter } from '../../memory/waiter.js';
 
 /** Index of the control words; each on its own cache line. */
 const TAIL = 0;
@@ -46,18 +56,24 @@ export interface RingBuffers {
   readonly data: SharedArrayBuffer;
 }
 
-/** A word the reader sleeps on: its own, or one it shares with other rings (a pool's doorbell). */
+/**
+ * A word the reader sleeps on: its own, or one it shares with other rings (a
+ * pool's doorbell). Slept on and woken with the ring's waiter.
+ */
 export interface SleepWord {
   readonly words: Int32Array;
   readonly index: number;
 }
 
-/** Allocates the shared parts of a ring of `capacity` bytes (a power of two, at least 1 KiB). */
-export function allocateRing(capacity: number): RingBuffers {
+/**
+ * Allocates the shared parts of a ring of `capacity` bytes (a power of two,
+ * at least 1 KiB) from `memory` (default: the threads scope's).
+ */
+export function allocateRing(capacity: number, memory: Memory = threadsMemory): RingBuffers {
   if (!Number.isInteger(capacity) || capacity < 1024 || capacity > 2 ** 30 || (capacity & (capacity - 1)) !== 0) {
     throw new RangeError(`ring capacity must be a power of two between 1 KiB and 1 GiB, got ${capacity}`);
   }
-  return { control: new SharedArrayBuffer(CONTROL_WORDS * 4), data: new SharedArrayBuffer(capacity) };
+  return { control: memory.allocate(CONTROL_WORDS * 4), data: memory.allocate(capacity) };
 }
 
 /** The largest body a ring of `capacity` bytes takes; larger ones go another way. */
@@ -73,6 +89,7 @@ export class MessageRing {
   readonly #mask: number;
   readonly #capacity: number;
   readonly #sleep: SleepWord;
+  readonly #waiter: Waiter;
   /** Writer: where the next message goes (published or not). Reader: where the next message is. */
   #position: number;
   /** Writer: the last head seen. Reader: the last tail seen. */
@@ -80,7 +97,9 @@ export class MessageRing {
   /** Writer: where the last message written starts (for {@link withdraw}). */
   #last = 0;
 
-  constructor(buffers: RingBuffers, sleep?: SleepWord) {
+  /** `waiter`: how the parties sleep and wake (the memory's waiter; default `Atomics`). */
+  constructor(buffers: RingBuffers, sleep?: SleepWord, waiter: Waiter = threadsMemory.waiter) {
+    this.#waiter = waiter;
     this.#control = new Int32Array(buffers.control);
     this.#bytes = new Uint8Array(buffers.data);
     this.#words = new Int32Array(buffers.data);
@@ -94,6 +113,11 @@ export class MessageRing {
 
   get capacity(): number {
     return this.#capacity;
+  }
+
+  /** How this ring's parties sleep and wake (for {@link wake}). */
+  get waiter(): Waiter {
+    return this.#waiter;
   }
 
   // --- writer ---------------------------------------------------------------
@@ -170,7 +194,7 @@ export class MessageRing {
   waitForSpaceSync(ms: number): void {
     Atomics.store(this.#control, WRITER_WAITS, 1);
     // Sleep only if the reader has not moved since the write was refused.
-    if (Atomics.load(this.#control, HEAD) === this.#other) Atomics.wait(this.#control, WRITER_WAITS, 1, ms);
+    if (Atomics.load(this.#control, HEAD) === this.#other) this.#waiter.wait(this.#control, WRITER_WAITS, 1, performance.now() + ms);
     Atomics.store(this.#control, WRITER_WAITS, 0);
   }
 
@@ -234,7 +258,7 @@ export class MessageRing {
     Atomics.store(this.#control, HEAD, this.#position);
     if (Atomics.load(this.#control, WRITER_WAITS) !== 0) {
       Atomics.store(this.#control, WRITER_WAITS, 0);
-      Atomics.notify(this.#control, WRITER_WAITS);
+      this.#waiter.notify(this.#control, WRITER_WAITS, 1);
     }
   }
 
@@ -257,26 +281,29 @@ export class MessageRing {
     return true;
   }
 
-  /** Blocks the reader (a worker) until a message is published (after {@link prepareToSleep}). */
-  sleepSync(): void {
+  /**
+   * Blocks the reader (a worker) until a message is published (after
+   * {@link prepareToSleep}) or `ms` pass; false if the time ran out.
+   */
+  sleepSync(ms = Infinity): boolean {
     const { words, index } = this.#sleep;
-    Atomics.wait(words, index, 1);
+    const outcome = this.#waiter.wait(words, index, 1, ms === Infinity ? FOREVER : performance.now() + ms);
     Atomics.store(words, index, 0);
+    return outcome !== 'timed-out';
   }
 
   /** Waits without blocking until a message is published (after {@link prepareToSleep}). */
   async sleepAsync(): Promise<void> {
     const { words, index } = this.#sleep;
-    const result = Atomics.waitAsync(words, index, 1);
-    if (result.async) await result.value;
+    await this.#waiter.waitAsync(words, index, 1, FOREVER);
     Atomics.store(words, index, 0);
   }
 }
 
-/** Wakes whoever sleeps on `word` (after {@link MessageRing.publish} said the reader sleeps). */
-export function wake(word: SleepWord): void {
+/** Wakes whoever sleeps on `word` (after {@link MessageRing.publish} said the reader sleeps), with `waiter` (default `Atomics`). */
+export function wake(word: SleepWord, waiter: Waiter = threadsMemory.waiter): void {
   Atomics.store(word.words, word.index, 0);
-  Atomics.notify(word.words, word.index);
+  waiter.notify(word.words, word.index, Infinity);
 }
 
 /** The sleep word of a ring's own reader. */

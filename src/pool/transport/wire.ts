@@ -1,19 +1,24 @@
 /**
- * What a pool and its thread workers say to each other over their rings: the
+ * What a pool and its workers say to each other over their rings: the
  * message kinds, and the bodies — task arguments, results, errors — encoded
  * by the queue codec.
  *
  * A body that holds shareables or shared buffers, or is too large for the
- * ring, travels on the worker's MessagePort instead (a SharedArrayBuffer can
- * only reach another thread by being posted); its ring message carries the
- * {@link ON_PORT} bit, so order is kept: the reader takes the body from the
- * port when it meets the message.
+ * ring, travels beside it instead — on a worker thread's MessagePort (a
+ * SharedArrayBuffer can only reach another thread by being posted), on a
+ * child process's IPC channel; its ring message carries the {@link ON_PORT}
+ * bit, so order is kept: the reader takes the body from the side channel
+ * when it meets the message. Between processes, a body the codec cannot
+ * carry that still fits the ring goes in it as V8's serialization of its
+ * marshal envelope (the {@link SERIALIZED} bit): shareables cross as
+ * segment slices, without a trip through the IPC channel.
  */
 
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { deserialize, serialize } from 'node:v8';
 import { DataCloneError } from '../../errors.js';
-import { decode, encode, type Envelope } from '../../share/marshal.js';
-import { decodeItem, encodeItem, ItemWriter, NotPlainData } from '../../queue/codec.js';
+import { encode, type Destination, type Envelope } from '../../share/marshal.js';
+import { encodeItem, ItemWriter, NotPlainData } from '../../queue/codec.js';
 import type { MessageRing } from './ring.js';
 
 // Pool → worker. a = task sequence number, b = target id, c = flags.
@@ -39,6 +44,8 @@ export const KIND_MASK = 0xff;
 
 /** Set on a kind when the body is the next message on the port. */
 export const ON_PORT = 0x100;
+/** Set on a kind when the body is a marshal envelope serialized by V8 (processes only). */
+export const SERIALIZED = 0x800;
 /** Task flag: report {@link STARTED}. */
 export const REPORT_START = 1;
 /** Task flag: the arguments are a list of argument lists; run the target on each, return the list of results. */
@@ -46,8 +53,13 @@ export const CHUNK = 2;
 /** Task flag, with {@link CHUNK}: each element of the chunk is one argument, not an argument list (`map` over one iterable). */
 export const ITEMS = 4;
 
-/** An encoded body: ring bytes, or an envelope for the port. */
-export type Body = { readonly bytes: Uint8Array; readonly length: number } | { readonly envelope: Envelope };
+/** An encoded body: ring bytes (codec, or with `serialized` a V8-serialized envelope), or an envelope for the port. */
+export type Body = { readonly bytes: Uint8Array; readonly length: number; readonly serialized?: true } | { readonly envelope: Envelope };
+
+/** Where a body too large for the ring (or, between threads, holding shared buffers) goes instead: a MessagePort, an IPC channel. */
+export interface SideChannel {
+  postMessage(envelope: Envelope): void;
+}
 
 const scratch: SharedArrayBuffer[] = [];
 
@@ -55,11 +67,13 @@ const scratch: SharedArrayBuffer[] = [];
  * Encodes `value` for the ring into `writer`, or — when it holds shareables
  * or shared buffers or is larger than `largest` bytes — into an envelope for
  * the port. `args`: `value` is a task's argument list (an array with no
- * holes or other properties; see `encodeItem`'s `denseRoot`).
+ * holes or other properties; see `encodeItem`'s `denseRoot`). For a
+ * `'process'` destination, an envelope that fits the ring is serialized into
+ * it (see {@link SERIALIZED}).
  *
  * @throws DataCloneError naming the path (under `root`) of what cannot cross.
  */
-export function encodeBody(value: unknown, root: string, writer: ItemWriter, largest: number, args = false): Body {
+export function encodeBody(value: unknown, root: string, writer: ItemWriter, largest: number, args = false, destination: Destination = 'thread'): Body {
   scratch.length = 0;
   try {
     encodeItem(value, writer, scratch, true, args);
@@ -68,25 +82,31 @@ export function encodeBody(value: unknown, root: string, writer: ItemWriter, lar
     if (!(error instanceof NotPlainData) && !(error instanceof DataCloneError)) throw error;
   }
   scratch.length = 0;
-  return { envelope: encode(value, { root }) };
+  const envelope = encode(value, { root, destination });
+  if (destination === 'process') {
+    const bytes = serialize(envelope);
+    if (bytes.length <= largest) return { bytes, length: bytes.length, serialized: true };
+  }
+  return { envelope };
 }
 
 /**
- * Writes a message with `body` to `ring` (the envelope to `port`). Returns
+ * Writes a message with `body` to `ring` (the envelope to `side`). Returns
  * false, sending nothing, if the ring has no room.
  */
-export function send(ring: MessageRing, port: MessagePort, kind: number, a: number, b: number, c: number, body: Body | undefined): boolean {
+export function send(ring: MessageRing, side: SideChannel, kind: number, a: number, b: number, c: number, body: Body | undefined): boolean {
   if (body === undefined) return ring.write(kind, a, b, c, undefined, 0);
-  if ('bytes' in body) return ring.write(kind, a, b, c, body.bytes, body.length);
+  if ('bytes' in body) return ring.write(body.serialized ? kind | SERIALIZED : kind, a, b, c, body.bytes, body.length);
   if (!ring.write(kind | ON_PORT, a, b, c, undefined, 0)) return false;
-  port.postMessage(body.envelope);
+  side.postMessage(body.envelope);
   return true;
 }
 
-/** The body of the message at `at`, whether in the ring or on the port. Revives shareables. */
-export function receive(ring: MessageRing, port: MessagePort, at: number): unknown {
-  if ((ring.word(at, 0) & ON_PORT) !== 0) return decode(portEnvelope(port));
-  return decodeItem(ring.bytes, ring.bodyStart(at), ring.bodyLength(at), []);
+/** The envelope in the ring at `at`, whose kind has {@link SERIALIZED}. */
+export function serializedEnvelope(ring: MessageRing, at: number): Envelope {
+  const start = ring.bodyStart(at);
+  // Copied out: the ring's bytes are reused once the message is consumed.
+  return deserialize(ring.bytes.slice(start, start + ring.bodyLength(at))) as Envelope;
 }
 
 /** The next envelope on `port`: it was posted before its ring message was published. */

@@ -1,0 +1,85 @@
+/**
+ * A process-pool child on the shared-memory transport (pool/transport/process-rings.ts):
+ * maps the rings its pool made, then serves them (pool/ring-worker.ts) —
+ * blocking in a futex wait while they are empty and nothing else needs its
+ * event loop. The IPC channel beside them carries bodies too large for a
+ * ring, both ways, in the order the rings announce them.
+ */
+
+import { futexWaiter } from '../memory/futex-waiter.js';
+import { attachShared, type SegmentSlice } from '../memory/processes-memory.js';
+import { sendToParent } from '../run/in-child.js';
+import type { Envelope } from '../share/marshal.js';
+import { serveRing } from '../pool/ring-worker.js';
+import { MessageRing, type RingBuffers, type SleepWord } from '../pool/transport/ring.js';
+import type { TargetDescription } from '../run/task.js';
+
+/** Where a child's rings and its pool's doorbell live. */
+export interface ChildRings {
+  readonly down: { readonly control: SegmentSlice; readonly data: SegmentSlice };
+  readonly up: { readonly control: SegmentSlice; readonly data: SegmentSlice };
+  readonly doorbell: SegmentSlice;
+}
+
+/**
+ * How long the child blocks before it lets its event loop run once: there it
+ * learns that its parent is gone (the channel closes) and exits.
+ */
+const BLOCK_MS = 1000;
+
+/** Bodies the pool sent on the channel, and the take waiting for the next one. */
+const bodies: Envelope[] = [];
+let waiting: ((envelope: Envelope) => void) | undefined;
+/** The last body sent to the pool: written before the child leaves. */
+let sent: Promise<void> = Promise.resolve();
+
+/** A body the pool sent on the channel (announced by a ring message). */
+export function receiveBody(envelope: Envelope): void {
+  if (waiting === undefined) {
+    bodies.push(envelope);
+    return;
+  }
+  const take = waiting;
+  waiting = undefined;
+  take(envelope);
+}
+
+function nextBody(): Envelope | Promise<Envelope> {
+  const envelope = bodies.shift();
+  if (envelope !== undefined) return envelope;
+  return new Promise((resolve) => {
+    waiting = resolve;
+  });
+}
+
+function attachRing(slices: ChildRings['down']): RingBuffers {
+  return { control: attachShared(slices.control), data: attachShared(slices.data) };
+}
+
+/** Whether only the IPC channel is pending in the event loop. */
+function idle(): boolean {
+  const pending = process.getActiveResourcesInfo();
+  return pending.length === 0 || (pending.length === 1 && pending[0] === 'PipeWrap');
+}
+
+/** Serves the pool over `rings` until told to stop; resolves once every body sent is written. */
+export async function serveOverRings(rings: ChildRings, initializer: TargetDescription | undefined, initargs: Envelope | undefined): Promise<void> {
+  const doorbell: SleepWord = { words: new Int32Array(attachShared(rings.doorbell)), index: 0 };
+  await serveRing({
+    down: new MessageRing(attachRing(rings.down), undefined, futexWaiter),
+    up: new MessageRing(attachRing(rings.up), doorbell, futexWaiter),
+    doorbell,
+    side: {
+      destination: 'process',
+      postMessage: (body) => {
+        sent = sendToParent({ body });
+      },
+      next: nextBody,
+      idle,
+      blockMs: BLOCK_MS,
+    },
+    initializer,
+    initargs,
+  });
+  await sent;
+}

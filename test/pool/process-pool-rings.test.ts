@@ -1,0 +1,160 @@
+// ProcessPoolExecutor on its shared-memory transport: what only the rings
+// have to get right — bodies larger than a ring, a burst far beyond a
+// window, a child killed with a window of tasks in its ring, taking back a
+// task still in a child's window, processes-scope shareables in the ring,
+// and a child blocked in its futex wait when its parent dies.
+// (The cases both transports share: process-pool.test.ts.)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { CancelledError, WorkerDiedError } from '../../src/errors.js';
+import { processesAvailability } from '../../src/memory/native.js';
+import { isProcessAlive } from '../../src/memory/process-liveness.js';
+import { ProcessPoolExecutor } from '../../src/pool/process-pool.js';
+import { processes } from '../../src/scope/processes.js';
+import type { Lock } from '../../src/sync/lock.js';
+import type { Value } from '../../src/shared/value.js';
+import { rejection, within } from './support.js';
+
+const skip = processesAvailability().available ? false : 'the processes scope is not available here';
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+test('transport - the default is shared memory where the addon loads; an unknown one is a RangeError naming it', { skip }, async () => {
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+  assert.equal(pool.transport, 'shared-memory');
+  assert.throws(() => new ProcessPoolExecutor({ transport: 'pipes' as never }), {
+    name: 'RangeError',
+    message: /transport must be 'shared-memory' or 'ipc', got pipes/,
+  });
+});
+
+test('rings - arguments and results larger than a ring cross both ways, in order with the small ones around them', { skip }, async () => {
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 1, transport: 'shared-memory' });
+  const big = 'weft'.repeat(256 * 1024); // 1 MiB: four times a ring
+  const floats = Float64Array.from({ length: 100_000 }, (_, i) => i / 3); // 800 KB
+  const futures = [
+    pool.submit((x: number) => x, 1),
+    pool.submit((s: string) => s.length, big),
+    pool.submit((x: number) => x, 2),
+    pool.submit((n: number) => 'r'.repeat(n), 2 * 1024 * 1024),
+    pool.submit((x: number) => x, 3),
+    pool.submit((a: Float64Array) => a.map((v) => v * 3), floats),
+    pool.submit((x: number) => x, 4),
+  ];
+  const [one, length, two, long, three, tripled, four] = await within(Promise.all(futures), 30_000, 'the big and small tasks');
+  assert.deepEqual([one, two, three, four], [1, 2, 3, 4]);
+  assert.equal(length, big.length);
+  assert.equal(long, 'r'.repeat(2 * 1024 * 1024));
+  assert.ok(tripled instanceof Float64Array);
+  assert.deepEqual(tripled, floats.map((v) => v * 3));
+});
+
+test('rings - a burst of 10,000 tasks: every result is its own, none lost, none twice', { skip }, async () => {
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 2, transport: 'shared-memory' });
+  const futures = Array.from({ length: 10_000 }, (_, i) => pool.submit((x: number) => [x, x * x], i));
+  const results = await within(Promise.all(futures), 60_000, 'the burst');
+  let sum = 0;
+  for (let i = 0; i < results.length; i++) {
+    assert.deepEqual(results[i], [i, i * i]);
+    sum += results[i]![0]!;
+  }
+  assert.equal(sum, (10_000 * 9_999) / 2);
+  const stats = pool.stats();
+  assert.equal(stats.completed, 10_000);
+  assert.equal(stats.workers.reduce((total, worker) => total + worker.tasks, 0), 10_000);
+});
+
+test('rings - a child killed mid-window fails only its task; the tasks behind it run once on a new child', { skip }, async () => {
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 1, transport: 'shared-memory' });
+  const runs = new processes.Value('i', 0, { lock: false });
+  const bump = (counter: Value<'i'>, i: number): number => {
+    if (i === 10) process.kill(process.pid, 'SIGKILL');
+    counter.value += 1;
+    return i;
+  };
+  // Tiny tasks first, so the engine sends them in windows of many.
+  await within(Promise.all(Array.from({ length: 300 }, () => pool.submit(bump, runs, -1))), 20_000, 'the warm-up');
+  const futures = Array.from({ length: 100 }, (_, i) => pool.submit(bump, runs, i));
+  await Promise.resolve();
+  assert.ok(pool.stats().running > 12, `the killing task and the ones after it are in one window (${pool.stats().running} sent)`);
+  const error = await rejection(futures[10]!, 20_000, 'the killed task');
+  assert.ok(error instanceof WorkerDiedError, String(error));
+  assert.deepEqual(error.death, { kind: 'signal', signal: 'SIGKILL' });
+  const others = await within(Promise.all(futures.filter((_, i) => i !== 10)), 20_000, 'the tasks around it');
+  assert.deepEqual(others, Array.from({ length: 100 }, (_, i) => i).filter((i) => i !== 10));
+  assert.equal(runs.value, 300 + 99, 'each task ran exactly once');
+});
+
+test('rings - cancel() takes back tasks waiting in a child\'s window; they never run', { skip }, async () => {
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 1, transport: 'shared-memory' });
+  const runs = new processes.Value('i', 0, { lock: false });
+  const started = new processes.Event();
+  const release = new processes.Event();
+  const hold = pool.submit((started: { set(): void }, release: { waitSync(o?: { timeout?: number }): boolean }) => {
+    started.set();
+    return release.waitSync({ timeout: 20_000 });
+  }, started, release);
+  // Windowed behind the running task (sent to the same child, not started).
+  const queued = Array.from({ length: 20 }, () => pool.submit((counter: Value<'i'>) => {
+    counter.value += 1;
+  }, runs));
+  assert.equal(await within(started.wait(), 20_000, 'the holding task starting'), true);
+  assert.ok(pool.stats().running > 1, 'the tasks behind were sent to the child');
+  const taken = queued.map((future) => future.cancel());
+  assert.deepEqual(taken, queued.map(() => true), 'every waiting task was taken back');
+  release.set();
+  assert.equal(await within(hold, 20_000, 'the holding task'), true);
+  for (const future of queued) {
+    assert.equal(future.cancelled(), true);
+    assert.ok((await rejection(future, 1000, 'a cancelled task')) instanceof CancelledError);
+  }
+  assert.equal(await within(pool.submit((counter: Value<'i'>) => counter.value, runs), 20_000, 'a later task'), 0, 'no cancelled task ran');
+  assert.equal(pool.stats().cancelled, 20);
+});
+
+test('rings - processes-scope shareables in arguments and results arrive live', { skip }, async () => {
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 2, transport: 'shared-memory' });
+  const lock = new processes.Lock();
+  const total = new processes.Value('i', 0, { lock: false });
+  const add = (lock: Lock, total: Value<'i'>, times: number): number => {
+    for (let i = 0; i < times; i++) {
+      lock.acquireSync();
+      total.value += 1;
+      lock.release();
+    }
+    return process.pid;
+  };
+  const pids = await within(Promise.all(Array.from({ length: 8 }, () => pool.submit(add, lock, total, 1000))), 30_000, 'the adding tasks');
+  assert.equal(total.value, 8000);
+  assert.ok(pids.every((pid) => pid !== process.pid));
+  const made = await within(pool.submit(async (url: string) => {
+    const { processes: scope } = (await import(url)) as typeof import('../../src/scope/processes.js');
+    return new scope.Value('d', 2.5);
+  }, new URL('../../src/scope/processes.ts', import.meta.url).href), 20_000, 'the task making a Value');
+  assert.equal(made.value, 2.5);
+  await within(pool.submit((value: Value<'d'>) => {
+    value.value = 7.25;
+  }, made), 20_000, 'the task writing to it');
+  assert.equal(made.value, 7.25, 'the Value a child made is the same memory here');
+});
+
+test('rings - a child blocked in its futex wait exits when its parent is killed', { skip }, async () => {
+  const script = `
+    import { ProcessPoolExecutor } from './src/pool/process-pool.ts';
+    const pool = new ProcessPoolExecutor({ maxWorkers: 1, transport: 'shared-memory' });
+    console.log(await pool.submit(() => process.pid));
+    process.kill(process.pid, 'SIGKILL');
+  `;
+  const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  parent.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  await within(new Promise((resolve) => parent.once('close', resolve)), 30_000, 'the parent');
+  const child = Number(out.trim());
+  assert.ok(Number.isInteger(child) && child > 0, `the child's pid, got ${JSON.stringify(out)}`);
+  const deadline = performance.now() + 10_000;
+  while (isProcessAlive(child) && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(isProcessAlive(child), false, 'the orphaned child still runs');
+});
