@@ -5,8 +5,9 @@ import { getContext, type ShareableList, type SharedList } from 'weft';
 const processes = getContext('processes');
 const { Process } = processes;
 
-async function runEach<A extends unknown[]>(target: (...args: A) => void, argsOf: (id: number) => A): Promise<void> {
-  const children = [1, 2, 3].map((id) => new Process({ target, args: argsOf(id) }));
+/** Runs `target(list, id)` in three child processes, ids 1 to 3, and waits for them. */
+async function runEach<L>(target: (list: L, id: number) => void, list: L): Promise<void> {
+  const children = [1, 2, 3].map((id) => new Process({ target, args: [list, id] }));
   for (const child of children) child.start();
   for (const child of children) await child.join();
   assert.deepEqual(children.map((child) => child.exitCode), [0, 0, 0]);
@@ -17,7 +18,7 @@ const plain: number[] = [];
 await runEach((list: number[], id: number) => {
   list.push(id);
   console.log(`  process ${id} sees its copy: [${list.join(', ')}]`);
-}, (id) => [plain, id]);
+}, plain);
 console.log(`plain array in the parent after three processes appended: [${plain.join(', ')}] (unchanged)`);
 assert.deepEqual(plain, []);
 
@@ -25,7 +26,7 @@ assert.deepEqual(plain, []);
 const shared = new processes.SharedList<number>();
 await runEach((list: SharedList<number>, id: number) => {
   list.append(id);
-}, (id) => [shared, id]);
+}, shared);
 const items = shared.toArray().sort();
 console.log(`SharedList after three processes appended: [${items.join(', ')}] (one list, seen by all)`);
 assert.deepEqual(items, [1, 2, 3]);
@@ -35,7 +36,7 @@ assert.deepEqual(items, [1, 2, 3]);
 const slots = new processes.ShareableList([0, 0, 0]);
 await runEach((list: ShareableList, id: number) => {
   list[id - 1] = id * 100;
-}, (id) => [slots, id]);
+}, slots);
 console.log(`ShareableList '${slots.shm.name}' after three processes wrote: [${slots.toArray().join(', ')}]`);
 assert.deepEqual(slots.toArray(), [100, 200, 300]);
 slots.shm.close();

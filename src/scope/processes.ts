@@ -10,7 +10,11 @@ import { exportHandles, importHandles } from './handles-text.js';
  * their state lives in POSIX shared memory and sleepers wake by futex, so the
  * parties may be separate processes on one host. A processes-scope object
  * passed to a `Process` (or a worker thread) arrives there as a live handle on
- * the same memory.
+ * the same memory. Its `SharedMemory` blocks are named segments any process
+ * on the host attaches to by name; `SharedDict`, `SharedList` and
+ * `ShareableList` live in processes memory too; {@link exportHandles} /
+ * {@link importHandles} carry its objects as text to processes weft did not
+ * start (`node:cluster` workers).
  *
  * Importing it is free; the first object made loads the native addon, and
  * throws `ProcessesScopeUnavailableError` where it cannot (not Linux, addon

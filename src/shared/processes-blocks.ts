@@ -10,7 +10,8 @@
  * - `close()` ends one handle's use; it never removes the name.
  * - `unlink()` removes the name at once (attaching fails from then on);
  *   every mapping keeps working, and the bytes go when the last is gone.
- * - The creating process holds the name until it calls `unlink()` or exits.
+ * - The creating process holds the name until it calls `unlink()` or exits
+ *   (a block made in a worker thread: until that thread exits).
  *   At its normal exit the name is removed, unless another live process
  *   still maps the block: then it goes when the last of those lets go of it
  *   (its handles garbage-collected, or its normal exit).

@@ -124,10 +124,24 @@ interface Description {
  * The bytes are freed when no handle and no view on them remains. A handle
  * passed to another thread arrives attached to the same bytes.
  *
- * @throws TypeError for options of the wrong type, or attaching without a name.
+ * From the processes context, `processes.SharedMemory` is the same class
+ * over a named POSIX segment (`/dev/shm/weft.<uid>.<namespace>.shm.<name>`,
+ * mode 0600): any process of the same user and `WEFT_NAMESPACE` attaches by
+ * the name alone, synchronously. Names there are 1 to 128 letters, digits,
+ * `_`, `-` or `.`. The creating process (or worker thread) holds the name
+ * until it calls `unlink()` or exits; at its normal exit the name goes unless
+ * another live process still maps the block, and then when the last of those
+ * lets go. A `size` given when attaching must match the block's.
+ *
+ * @throws TypeError for options of the wrong type, or attaching without a name
+ *   (in the processes scope also for a name a segment cannot have).
  * @throws RangeError for a `size` that is not a positive integer when creating.
  * @throws SharedMemoryExistsError when creating a name that is taken.
  * @throws SharedMemoryNotFoundError when attaching to a name nobody created.
+ * @throws SegmentMismatchError (processes scope) when the block's size is not
+ *   the `size` given to attach, or the name holds a segment of another layout.
+ * @throws SegmentCorruptError (processes scope) when the name holds a file
+ *   whose header is not weft's, is of another version, or was never completed.
  * @example
  * ```ts
  * import { SharedMemory } from 'weft';
