@@ -108,7 +108,18 @@ export function park(deadline: number, signal: AbortSignal | undefined, subscrib
   });
 }
 
+// Python's repr shows an object's id; a future gets one when first shown.
+const ids = new WeakMap<object, number>();
 let nextId = 1;
+// A future's resolve function, as `Promise` hands it to the executor: one
+// executor for every future, not a closure (and its context) each.
+// Only `resolve` is kept: a future fails by resolving to a rejected promise,
+// which saves every future a function for the rare failure.
+const captured: { resolve: ((value: unknown) => void) | undefined } = { resolve: undefined };
+function capture(resolve: (value: never) => void): void {
+  captured.resolve = resolve as (value: unknown) => void;
+}
+
 // Promise.prototype.then as it was at load, for marking a failed future's promise handled.
 const promiseThen = Promise.prototype.then;
 const ignore = (): void => {};
@@ -173,10 +184,9 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * @see Python's `concurrent.futures.Future`
  */
 export class Future<T = unknown> extends Promise<T> {
-  readonly #id = nextId++;
   #state: FutureState = 'PENDING';
-  #result: T | undefined;
-  #exception: unknown;
+  // The result, or the exception when #failed.
+  #value: unknown;
   // The exception is any thrown value, `undefined` included, so failure is its own flag.
   #failed = false;
   // Thunks, not the callbacks themselves: a `(future: Future<T>) => …` field would make Future<T> invariant in T.
@@ -188,7 +198,6 @@ export class Future<T = unknown> extends Promise<T> {
   #wakers: Set<() => void> | undefined;
   // Settle the promise the future is once it is done (set while it is pending).
   #resolve: ((value: unknown) => void) | undefined;
-  #reject: ((error: unknown) => void) | undefined;
   // Set by an executor while the task is in a worker's hands but maybe not started (see FutureInternals.setProbe).
   #prober: Prober | undefined;
   #task: unknown;
@@ -197,15 +206,12 @@ export class Future<T = unknown> extends Promise<T> {
   constructor();
   // `Promise`'s own statics (`Future.resolve()`…) construct with an executor; it is called as a promise's would be.
   constructor(executor?: (resolve: (value: T | PromiseLike<T>) => void, reject: (reason?: unknown) => void) => void) {
-    let resolve: ((value: unknown) => void) | undefined;
-    let reject: ((error: unknown) => void) | undefined;
-    super((res, rej) => {
-      resolve = res as (value: unknown) => void;
-      reject = rej;
-      if (typeof executor === 'function') executor(res, rej);
+    super(executor === undefined ? capture : (resolve, reject) => {
+      capture(resolve);
+      executor(resolve, reject);
     });
-    this.#resolve = resolve;
-    this.#reject = reject;
+    this.#resolve = captured.resolve;
+    captured.resolve = undefined;
   }
 
   static {
@@ -289,7 +295,7 @@ export class Future<T = unknown> extends Promise<T> {
   async exception(options?: AsyncTimeoutOptions): Promise<unknown> {
     await this.#waitDone('Future.exception()', options);
     if (this.cancelled()) throw new CancelledError(`${this} was cancelled`);
-    return this.#exception;
+    return this.#failed ? this.#value : undefined;
   }
 
   /**
@@ -333,7 +339,7 @@ export class Future<T = unknown> extends Promise<T> {
    */
   setResult(value: T): void {
     this.#checkNotDone();
-    this.#result = value;
+    this.#value = value;
     this.#state = 'FINISHED';
     if (this.#waiters !== undefined) for (const waiter of [...this.#waiters]) waiter.addResult(this);
     this.#wake();
@@ -348,7 +354,7 @@ export class Future<T = unknown> extends Promise<T> {
    */
   setException(error: unknown): void {
     this.#checkNotDone();
-    this.#exception = error;
+    this.#value = error;
     this.#failed = true;
     this.#state = 'FINISHED';
     if (this.#waiters !== undefined) for (const waiter of [...this.#waiters]) waiter.addException(this);
@@ -359,8 +365,10 @@ export class Future<T = unknown> extends Promise<T> {
   /** Python's repr: `<Future at 0x1 state=finished returned number>`, `… raised RangeError>`. */
   override toString(): string {
     let outcome = '';
-    if (this.#state === 'FINISHED') outcome = this.#failed ? ` raised ${typeName(this.#exception)}` : ` returned ${typeName(this.#result)}`;
-    return `<Future at 0x${this.#id.toString(16)} state=${DESCRIPTION[this.#state]}${outcome}>`;
+    if (this.#state === 'FINISHED') outcome = `${this.#failed ? ' raised' : ' returned'} ${typeName(this.#value)}`;
+    let id = ids.get(this);
+    if (id === undefined) ids.set(this, (id = nextId++));
+    return `<Future at 0x${id.toString(16)} state=${DESCRIPTION[this.#state]}${outcome}>`;
   }
 
   override get [Symbol.toStringTag](): string {
@@ -393,20 +401,19 @@ export class Future<T = unknown> extends Promise<T> {
   /** The outcome of a done future: its result, or a throw. */
   #outcome(): T {
     if (this.cancelled()) throw new CancelledError(`${this} was cancelled`);
-    if (this.#failed) throw this.#exception;
-    return this.#result as T;
+    if (this.#failed) throw this.#value;
+    return this.#value as T;
   }
 
   #wake(): void {
     const resolve = this.#resolve;
     if (resolve !== undefined) {
-      const reject = this.#reject!;
-      this.#resolve = this.#reject = undefined;
-      if (this.#state === 'FINISHED' && !this.#failed) resolve(this.#result);
+      this.#resolve = undefined;
+      if (this.#state === 'FINISHED' && !this.#failed) resolve(this.#value);
       else {
         // Handled by nobody yet: a future that fails with nobody listening rejects nothing.
         promiseThen.call(this, undefined, ignore);
-        reject(this.#failed ? this.#exception : new CancelledError(`${this} was cancelled`));
+        resolve(Promise.reject(this.#failed ? this.#value : new CancelledError(`${this} was cancelled`)));
       }
     }
     if (this.#wakers === undefined || this.#wakers.size === 0) return;

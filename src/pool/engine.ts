@@ -183,6 +183,8 @@ export class Engine {
   readonly #name: string;
   readonly #queue = new TaskQueue<Task>();
   readonly #slots = new Set<Slot>();
+  // The same slots as an array, for #pick (run per task: a Set's iterator is an allocation each time).
+  #slotList: Slot[] = [];
   readonly #bySource = new Map<string, TargetInfo>();
   #lastTask: unknown;
   #lastTarget: TargetInfo | undefined;
@@ -298,7 +300,9 @@ export class Engine {
   #pick(window: number): Slot | undefined {
     let best: Slot | undefined;
     let bestLoad = Infinity;
-    for (const slot of this.#slots) {
+    const slots = this.#slotList;
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i]!;
       if (slot.stopping || slot.full || slot.killedFor !== undefined) continue;
       const load = slot.inflight.length - slot.head;
       if (load >= window) continue;
@@ -332,6 +336,7 @@ export class Engine {
       idleTimer: undefined, full: false, stopping: false, stopSent: false, killedFor: undefined,
     };
     this.#slots.add(slot);
+    this.#slotList = [...this.#slots];
     return slot;
   }
 
@@ -583,6 +588,7 @@ export class Engine {
 
   #exitedSlot(slot: Slot, death: WorkerDeath | undefined): void {
     this.#slots.delete(slot);
+    this.#slotList = [...this.#slots];
     this.#clearIdle(slot);
     const pending = slot.inflight.slice(slot.head);
     slot.inflight.length = 0;
