@@ -45,6 +45,8 @@ const CONTROL_WORDS = 64;
 const PAD = -1;
 /** kind, a, b, c: the words before a message's body. */
 const HEADER_BYTES = 16;
+// Bodies up to this many bytes are copied byte by byte rather than by `set`.
+const SMALL_BODY = 64;
 /** Kind bit: the reader has claimed the message (see {@link MessageRing.claim}). */
 export const TAKEN = 0x200;
 /** Kind bit: the writer has taken the message back; the reader skips it. */
@@ -150,7 +152,13 @@ export class MessageRing {
     words[word + 2] = a;
     words[word + 3] = b;
     words[word + 4] = c;
-    if (bodyLength > 0) this.#bytes.set(bodyLength === body!.length ? body! : body!.subarray(0, bodyLength), at + 4 + HEADER_BYTES);
+    if (bodyLength > 0) {
+      const bytes = this.#bytes;
+      const start = at + 4 + HEADER_BYTES;
+      // A trivial task's body is a few bytes: copied by hand, it needs no subarray view (an allocation per message).
+      if (bodyLength <= SMALL_BODY) for (let i = 0; i < bodyLength; i++) bytes[start + i] = body![i]!;
+      else bytes.set(bodyLength === body!.length ? body! : body!.subarray(0, bodyLength), start);
+    }
     this.#position = (this.#position + need) | 0;
     return true;
   }
