@@ -1,6 +1,7 @@
 /**
  * manager-dict: set and get operations per second on a manager's dict from
- * other processes: weft's Manager (a server process, proxies over a Unix
+ * other processes: weft's Manager (a server process; clients on its host
+ * call over shared-memory rings, or with `sharedMemory: false` over its Unix
  * socket) against CPython's multiprocessing.Manager().dict(), with 1 and 2
  * client processes at once. See bench/README.md.
  *
@@ -77,8 +78,8 @@ async function client(dict, barrier, results, who, n, keys, window) {
   await results.put({ setSeconds, getSeconds, sum });
 }
 
-async function runWeft(clients, n, window) {
-  const manager = new Manager();
+async function runWeft(clients, n, window, sharedMemory = true) {
+  const manager = new Manager({ sharedMemory });
   await manager.start();
   try {
     const dict = await manager.dict();
@@ -122,6 +123,7 @@ const peers = [];
 for (const clients of [1, 2]) {
   peers.push(
     { name: `weft Manager dict, awaited calls (${clients} client${clients > 1 ? 's' : ''})`, clients, n: N, run: () => runWeft(clients, N, 1), kind: 'weft', runs: [] },
+    { name: `weft Manager dict, awaited calls, socket only (${clients} client${clients > 1 ? 's' : ''})`, clients, n: N, run: () => runWeft(clients, N, 1, false), kind: 'socket', runs: [] },
     { name: `weft Manager dict, ${WINDOW} in flight (${clients} client${clients > 1 ? 's' : ''})`, clients, n: PIPELINED_N, run: () => runWeft(clients, PIPELINED_N, WINDOW), kind: 'pipelined', runs: [] },
     { name: `CPython Manager().dict() (${clients} client${clients > 1 ? 's' : ''})`, clients, n: N, run: () => runPython(clients), kind: 'cpython', runs: [] },
   );

@@ -82,8 +82,8 @@ export class BaseManager {
   constructor(options: ManagerOptions = {}) {
     this.#address = options.address === undefined ? undefined : checkAddress(options.address);
     this.#authkey = options.authkey === undefined ? randomBytes(32) : authkeyBytes(options.authkey);
-    const { maxFrameBytes, frameTimeout, handshakeTimeout, idleTimeout } = options;
-    this.#limits = { maxFrameBytes, frameTimeout, handshakeTimeout, idleTimeout };
+    const { maxFrameBytes, frameTimeout, handshakeTimeout, idleTimeout, sharedMemory } = options;
+    this.#limits = { maxFrameBytes, frameTimeout, handshakeTimeout, idleTimeout, sharedMemory };
   }
 
   /**

@@ -4,6 +4,14 @@
  * (each reply names its call). The socket does not keep the process alive
  * while no call is waiting, so holding a proxy never stops a program from
  * ending.
+ *
+ * On the server's host (where the processes scope's addon loads), from a
+ * process's main thread, the connection asks for a shared-memory segment once authenticated and then
+ * sends its calls on a ring there (shm-ring.ts); the socket carries what
+ * does not fit and tells either side when the other is gone. After a call
+ * goes out the connection watches the reply ring for {@link SPIN_MS} before
+ * it sleeps on a futex: an awaited call to an idle server usually comes
+ * back within that time, without a system call on either side.
  */
 
 import { connect as netConnect, type Socket } from 'node:net';
@@ -16,6 +24,15 @@ import {
 import { withDeadline } from './handshake.js';
 import { receiveError } from './remote-errors.js';
 import { decodeMessage, encodeInto, isToken, valueOf, type Token } from './wire.js';
+import { processesAvailability } from '../memory/native.js';
+import { attachNamedSegment, unlinkSegment } from '../memory/segments.js';
+import type { ItemWriter } from '../queue/codec.js';
+import { Watch } from './watch.js';
+import { isMainThread, threadId } from 'node:worker_threads';
+import { openRings, RING_LARGEST, SEGMENT_BYTES, SEGMENT_TAG, Written, type Ring } from './shm-ring.js';
+
+/** How long a client watches its reply ring after its last call or reply, in ms (see watch.ts). */
+const WATCH_MS = 0.05;
 
 interface Pending {
   resolve(reply: { value?: unknown; token?: Token }): void;
@@ -30,6 +47,24 @@ export class ClientConnection {
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #closedBy: Error | undefined;
+  #rings: { readonly requests: Ring; readonly replies: Ring } | undefined;
+  /** Requests waiting for room on the request ring (or, when too big for it, for the ring to empty). */
+  readonly #backlog: Uint8Array[] = [];
+  #pumpQueued = false;
+  /** A look on the next turn of the loop (or a timer) is due. */
+  #laterQueued = false;
+  #lastActivity = 0;
+  readonly #pump = (): void => {
+    this.#pumpQueued = false;
+    this.#readReplies();
+  };
+  readonly #look = (): void => {
+    this.#laterQueued = false;
+    this.#readReplies();
+  };
+  readonly #watch = new Watch(WATCH_MS);
+  /** The server runs on this thread (`listen()` here): watching for it here would stall it. */
+  #sameThread = false;
 
   private constructor(address: Address, authkey: Uint8Array, framed: FramedSocket) {
     this.address = address;
@@ -65,7 +100,41 @@ export class ClientConnection {
       throw new AuthenticationError(`the authkey handshake with the manager failed: ${(error as Error).message}`, { cause: error });
     }
     framed.maxBytes = limits.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-    return new ClientConnection(address, authkey, framed);
+    const connection = new ClientConnection(address, authkey, framed);
+    // Main threads only: a process that ends while a worker thread maps a
+    // segment crashes in the addon's teardown (the sync helper thread never ends).
+    if (limits.sharedMemory !== false && isMainThread && processesAvailability().available) await connection.#attachRings();
+    return connection;
+  }
+
+  /** Whether calls go on shared-memory rings (this client is on the server's host). */
+  get sharedMemory(): boolean {
+    return this.#rings !== undefined;
+  }
+
+  /**
+   * Asks the server for a segment and maps it. A server that says no (its
+   * `sharedMemory: false`), or a segment this host cannot see (the server
+   * is elsewhere), leaves the connection on its socket.
+   */
+  async #attachRings(): Promise<void> {
+    const reply = await this.request({ op: 'ring' });
+    const offer = reply.value as { segment?: unknown; pid?: unknown; thread?: unknown } | null;
+    const segment = offer?.segment;
+    if (typeof segment !== 'string') return;
+    this.#sameThread = offer!.pid === process.pid && offer!.thread === threadId;
+    let memory: SharedArrayBuffer;
+    try {
+      memory = attachNamedSegment(segment, { tag: SEGMENT_TAG, byteLength: SEGMENT_BYTES });
+    } catch {
+      return; // not this host's segment
+    }
+    try {
+      unlinkSegment(segment); // mapped by both sides: nobody else may open it now
+    } catch {
+      // the name is gone already; the mapping is what counts
+    }
+    this.#rings = openRings(memory);
   }
 
   get closed(): boolean {
@@ -87,7 +156,7 @@ export class ClientConnection {
     return new Promise<{ value?: unknown; token?: Token }>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       if (this.#pending.size === 1) this.#framed.socket.ref();
-      this.#framed.sendWriter(written);
+      this.#send(written);
     });
   }
 
@@ -95,14 +164,120 @@ export class ClientConnection {
   notify(message: Record<string, unknown>): void {
     if (this.#closedBy !== undefined) return;
     message.i = 0;
-    this.#framed.sendWriter(encodeInto(message, 'a', 'args'));
+    this.#send(encodeInto(message, 'a', 'args'));
   }
 
   close(): void {
     this.#framed.socket.destroy();
   }
 
-  #receive(frame: Buffer): void {
+  /** Sends on the ring (in order behind any backlog) or, without rings, on the socket. */
+  #send(written: ItemWriter): void {
+    const rings = this.#rings;
+    if (rings === undefined) {
+      this.#framed.sendWriter(written);
+      return;
+    }
+    if (this.#backlog.length > 0 || !this.#write(rings.requests, written.bytes, written.length)) {
+      this.#backlog.push(written.bytes.slice(0, written.length));
+    }
+    this.#lastActivity = performance.now();
+    this.#schedule();
+  }
+
+  /** Writes a request on the ring, ringing the server's doorbell if it sleeps. False if there is no room. */
+  #write(requests: Ring, bytes: Uint8Array, length: number): boolean {
+    const done = requests.write(bytes, length);
+    if (done === Written.RingDoorbell) this.#framed.ringDoorbell();
+    return done !== Written.NoRoom;
+  }
+
+  /**
+   * Moves backlogged requests to the ring, in order. One too big for the
+   * ring goes on the socket once the server has read everything before it
+   * from the ring (so it cannot overtake them).
+   */
+  #flushBacklog(requests: Ring): void {
+    const backlog = this.#backlog;
+    while (backlog.length > 0) {
+      const bytes = backlog[0]!;
+      if (bytes.length > RING_LARGEST) {
+        if (!requests.drained()) return;
+        this.#framed.send(bytes);
+      } else if (!this.#write(requests, bytes, bytes.length)) {
+        return;
+      }
+      backlog.shift();
+    }
+  }
+
+  /**
+   * Reads replies from the ring. While calls are out and the last call or
+   * reply is fresh, it watches the ring (a spin that adapts, watch.ts: on a
+   * loaded machine it soon stops), then asks the server for a doorbell on
+   * the socket and returns to the event loop. After delivering replies it
+   * returns, so the callers' continuations run (and send their next calls),
+   * and looks again on the next turn of the loop.
+   */
+  #readReplies(): void {
+    const rings = this.#rings;
+    if (rings === undefined || this.#closedBy !== undefined) return;
+    let watching = false;
+    let budget = 0;
+    for (;;) {
+      if (this.#backlog.length > 0) this.#flushBacklog(rings.requests);
+      let delivered = 0;
+      try {
+        for (let reply = rings.replies.read(); reply !== undefined; reply = rings.replies.read()) {
+          this.#receive(reply);
+          delivered++;
+        }
+      } catch (error) {
+        this.#framed.socket.destroy();
+        this.#close(new EOFError(`the manager's reply ring is damaged: ${(error as Error).message}`));
+        return;
+      }
+      if (delivered > 0) {
+        if (watching) this.#watch.caught();
+        this.#lastActivity = performance.now();
+        if (this.#pending.size > 0 || this.#backlog.length > 0) this.#later(setImmediate);
+        return;
+      }
+      if (this.#pending.size === 0 && this.#backlog.length === 0) return;
+      if (!watching) {
+        watching = true;
+        budget = this.#sameThread ? 0 : this.#watch.budget();
+      }
+      if (performance.now() - this.#lastActivity < budget) continue;
+      if (budget > 0) this.#watch.missed();
+      break;
+    }
+    if (this.#backlog.length > 0) {
+      this.#later(setTimeout); // the server empties the ring without being asked: look again soon
+      return;
+    }
+    // The server rings the socket at its next reply (the socket holds the loop open while calls are out).
+    if (!rings.replies.sleepOnSocket()) this.#schedule();
+  }
+
+  /** Looks at the ring again on a later turn of the event loop (once, however often asked). */
+  #later(when: (fn: () => void) => unknown): void {
+    if (this.#laterQueued) return;
+    this.#laterQueued = true;
+    when(this.#look);
+  }
+
+  #schedule(): void {
+    if (this.#pumpQueued) return;
+    this.#pumpQueued = true;
+    queueMicrotask(this.#pump);
+  }
+
+  #receive(frame: Uint8Array): void {
+    if (frame.length === 0 && this.#rings !== undefined) {
+      this.#readReplies(); // the doorbell: replies wait on the ring
+      return;
+    }
     let reply: Record<string, unknown>;
     try {
       reply = decodeMessage(frame);

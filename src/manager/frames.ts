@@ -19,6 +19,9 @@ import type { ItemWriter } from '../queue/codec.js';
 /** The header: a little-endian u32 payload length. */
 export const HEADER_BYTES = 4;
 
+/** An empty frame: "look at your ring" (see {@link FramedSocket.ringDoorbell}). */
+const DOORBELL = Buffer.alloc(HEADER_BYTES);
+
 /** Why a reader gave up on its stream. */
 export class FrameError extends Error {
   constructor(message: string) {
@@ -108,6 +111,13 @@ export interface StreamLimits {
    * still find peers whose host has gone.
    */
   readonly idleTimeout?: number;
+  /**
+   * Whether a client on the server's host may use shared memory instead of
+   * the socket for its calls (the processes scope's segments and futexes;
+   * only where its native addon loads). Server side: `false` refuses every
+   * client; client side: `false` does not ask. Default `true`.
+   */
+  readonly sharedMemory?: boolean;
 }
 
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
@@ -169,6 +179,19 @@ export class FramedSocket {
 
   send(payload: Uint8Array): void {
     this.#write(frameBytes(payload));
+  }
+
+  /**
+   * Sends an empty frame at once, ahead of frames corked for this tick: the
+   * doorbell that tells the peer to look at its shared-memory ring.
+   */
+  ringDoorbell(): void {
+    const socket = this.socket;
+    if (socket.destroyed) return;
+    const corked = socket.writableCorked;
+    for (let i = 0; i < corked; i++) socket.uncork();
+    socket.write(DOORBELL);
+    for (let i = 0; i < corked; i++) socket.cork();
   }
 
   /** Sends what `writer` holds as one frame. */

@@ -22,11 +22,26 @@
  * closes that connection only — nothing it asked for runs. A well-formed
  * request for an unknown typeid, object or method gets a TypeError back.
  * Socket errors never reach the process's error handler.
+ *
+ * Same host: a client may ask, once authenticated, for a shared-memory
+ * segment of its own (`op: 'ring'`; shm-ring.ts, ring-pump.ts). The server
+ * makes it under a random name (mode 0600) and tells only that client; once
+ * the client writes on its request ring, its replies go on the reply ring
+ * too (or on the socket when one does not fit). The socket stays: it carries
+ * what is too big for the ring, and its closing is the client's end, as
+ * before. A ring whose words do not make sense closes that connection, as a
+ * bad frame does.
  */
 
 import { randomBytes } from 'node:crypto';
 import { unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { threadId } from 'node:worker_threads';
+import { processesAvailability } from '../memory/native.js';
+import { segmentPrefix } from '../memory/segment-names.js';
+import { createNamedSegment, unlinkSegment } from '../memory/segments.js';
+import { RingPump, type RingLink } from './ring-pump.js';
+import { openRings, SEGMENT_BYTES, SEGMENT_TAG, Written } from './shm-ring.js';
 import { answerChallenge, deliverChallenge } from './auth.js';
 import { withDeadline } from './handshake.js';
 import { type Address } from './address.js';
@@ -40,6 +55,7 @@ import { describe } from '../share/protocol.js';
 import { Peer } from './peer.js';
 import { publicMethods, type TypeSpec } from './type-spec.js';
 import { decodeMessage, encodeInto, valueOf, type Token } from './wire.js';
+import type { ItemWriter } from '../queue/codec.js';
 
 interface Entry {
   readonly typeid: string;
@@ -55,6 +71,17 @@ export interface ServerOptions extends StreamLimits {
   readonly types: ReadonlyMap<string, TypeSpec>;
 }
 
+/** One authenticated connection's ways in and out. */
+interface Link {
+  readonly peer: Peer;
+  readonly framed: FramedSocket;
+  /** Its shared-memory rings, if it asked for them. */
+  ring?: RingLink;
+  segment?: string;
+  /** When a request last came on the ring (the socket's idle timer does not see those). */
+  lastRing: number;
+}
+
 /** The server of a manager; `listen()` to start, `close()` to stop. */
 export class ManagerServer {
   /** A random id, in every token this server makes: tells its own objects from another server's. */
@@ -63,6 +90,7 @@ export class ManagerServer {
   readonly #objects = new Map<number, Entry>();
   readonly #peers = new Set<Peer>();
   readonly #sockets = new Set<Socket>();
+  readonly #pump = new RingPump();
   #nextId = 1;
   #server: Server | undefined;
   #address: Address | undefined;
@@ -133,8 +161,10 @@ export class ManagerServer {
     const limits = this.#options;
     const framed = new FramedSocket(socket, limits, HANDSHAKE_MAX_FRAME_BYTES);
     const peer = new Peer((value) => this.#local(value));
+    const link: Link = { peer, framed, lastRing: 0 };
     socket.on('close', () => {
       this.#sockets.delete(socket);
+      this.#closeRing(link);
       if (this.#peers.delete(peer)) this.#drop(peer);
     });
     withDeadline(framed, limits.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT, async () => {
@@ -146,19 +176,26 @@ export class ManagerServer {
         this.#peers.add(peer);
         if (typeof this.#address !== 'string') socket.setKeepAlive(true, 30_000);
         if ((limits.idleTimeout ?? 0) > 0) {
-          socket.setTimeout(limits.idleTimeout!, () => {
-            if (peer.running === 0) socket.destroy();
+          const idle = limits.idleTimeout!;
+          socket.setTimeout(idle, () => {
+            if (performance.now() - link.lastRing < idle) socket.setTimeout(idle); // busy on its ring
+            else if (peer.running === 0) socket.destroy();
           });
         }
         framed.maxBytes = limits.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-        framed.onFrame = (frame) => this.#receive(peer, framed, frame);
+        framed.onFrame = (frame) => this.#receive(link, frame);
         framed.flush();
       },
       () => socket.destroy(),
     );
   }
 
-  #receive(peer: Peer, framed: FramedSocket, frame: Buffer): void {
+  #receive(link: Link, frame: Uint8Array): void {
+    const { peer, framed } = link;
+    if (frame.length === 0 && link.ring !== undefined) {
+      this.#pump.wake(); // the doorbell: a request waits on the ring
+      return;
+    }
     let message: Record<string, unknown>;
     try {
       message = decodeMessage(frame);
@@ -173,9 +210,9 @@ export class ManagerServer {
     }
     let result: unknown;
     try {
-      result = this.#dispatch(peer, message);
+      result = message.op === 'ring' ? this.#openRing(link) : this.#dispatch(peer, message);
     } catch (error) {
-      this.#reply(framed, callId, undefined, error);
+      this.#reply(link, callId, undefined, error);
       return;
     }
     if (result instanceof Promise) {
@@ -183,19 +220,65 @@ export class ManagerServer {
       result.then(
         (value) => {
           peer.running--;
-          this.#reply(framed, callId, value);
+          this.#reply(link, callId, value);
         },
         (error) => {
           peer.running--;
-          this.#reply(framed, callId, undefined, error);
+          this.#reply(link, callId, undefined, error);
         },
       );
     } else {
-      this.#reply(framed, callId, result);
+      this.#reply(link, callId, result);
     }
   }
 
-  #reply(framed: FramedSocket, callId: number, result: unknown, error?: unknown): void {
+  /**
+   * Makes `link` its rings: a fresh segment under a random name, which only
+   * this (authenticated) client learns. Null when shared memory is off or
+   * unavailable here: the client stays on the socket.
+   */
+  #openRing(link: Link): { segment: string; pid: number; thread: number } | null {
+    if (this.#options.sharedMemory === false || link.ring !== undefined || !processesAvailability().available) return null;
+    const name = `${segmentPrefix()}.manager-${randomBytes(16).toString('hex')}.${process.pid}.0`;
+    const { requests, replies } = openRings(createNamedSegment(name, SEGMENT_BYTES, { tag: SEGMENT_TAG }));
+    link.segment = name;
+    link.ring = {
+      requests,
+      replies,
+      live: false,
+      onMessage: (message) => {
+        link.lastRing = performance.now();
+        this.#receive(link, message);
+      },
+      onCorrupt: () => link.framed.socket.destroy(),
+    };
+    this.#pump.add(link.ring);
+    return { segment: name, pid: process.pid, thread: threadId };
+  }
+
+  #closeRing(link: Link): void {
+    if (link.ring === undefined) return;
+    this.#pump.remove(link.ring);
+    try {
+      unlinkSegment(link.segment!); // the client unlinks it once attached; this is for one that never did
+    } catch {
+      // gone already
+    }
+  }
+
+  /** Sends a reply on the client's ring when it reads there and the reply fits, else on the socket. */
+  #send(link: Link, written: ItemWriter): void {
+    const ring = link.ring;
+    if (ring !== undefined && ring.live) {
+      const done = ring.replies.write(written.bytes, written.length);
+      if (done === Written.RingDoorbell) link.framed.ringDoorbell();
+      if (done !== Written.NoRoom) return;
+    }
+    link.framed.sendWriter(written);
+  }
+
+  #reply(link: Link, callId: number, result: unknown, error?: unknown): void {
+    const { framed } = link;
     if (callId === 0 || framed.socket.destroyed) return;
     let written;
     if (error === undefined) {
@@ -214,7 +297,7 @@ export class ManagerServer {
     } catch (tooBig) {
       written = encodeInto({ i: callId, ok: false, e: sendError(tooBig) }, 'v', 'error');
     }
-    framed.sendWriter(written);
+    this.#send(link, written);
   }
 
   #dispatch(peer: Peer, message: Record<string, unknown>): unknown {

@@ -5,19 +5,17 @@
 // all along is unaffected, and no object changes because of a rejected frame.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AuthenticationError } from '../../src/errors.js';
 import { arbitraryAddress } from '../../src/manager/address.js';
-import { answerChallenge, deliverChallenge } from '../../src/manager/auth.js';
 import { builtinTypes } from '../../src/manager/builtin-types.js';
-import { FramedSocket, HANDSHAKE_MAX_FRAME_BYTES } from '../../src/manager/frames.js';
 import { Manager } from '../../src/manager/manager.js';
 import type { DictProxy } from '../../src/manager/proxy-types.js';
 import { ManagerServer } from '../../src/manager/server.js';
 import { encodeMessage, PROXY_KIND } from '../../src/manager/wire.js';
 import { makeProxy } from '../../src/manager/proxy.js';
 import { describe } from '../../src/share/protocol.js';
+import { authenticated as raw, closedWithin, honestCalls, open } from './raw-client.js';
 
 // A small seeded generator (mulberry32): a failure can be replayed.
 function generator(seed: number): () => number {
@@ -41,36 +39,7 @@ function frame(payload: Uint8Array, length = payload.length): Buffer {
   return Buffer.concat([header, payload]);
 }
 
-function open(address: string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(address, () => resolve(socket));
-    socket.on('error', reject);
-  });
-}
-
-/** Resolves when the server closes `socket` (or after `ms`, with false). */
-function closedWithin(socket: Socket, ms: number): Promise<boolean> {
-  if (socket.destroyed || socket.readableEnded) return Promise.resolve(true);
-  socket.resume(); // read (and drop) what the server sends, so its closing is seen
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    socket.once('close', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
-/** A raw connection past the handshake, with the right key. */
-async function authenticated(address: string): Promise<{ socket: Socket; framed: FramedSocket }> {
-  const socket = await open(address);
-  socket.on('error', () => {});
-  const framed = new FramedSocket(socket, {}, HANDSHAKE_MAX_FRAME_BYTES);
-  await answerChallenge(framed, authkey);
-  await deliverChallenge(framed, authkey);
-  framed.maxBytes = MAX_FRAME * 4;
-  return { socket, framed };
-}
+const authenticated = (address: string) => raw(address, authkey, MAX_FRAME * 4);
 
 test(`fuzz: the server stays up, an honest client is unaffected, rejected frames change nothing (seed ${seed})`, async () => {
   const server = new ManagerServer({ authkey, types: builtinTypes, maxFrameBytes: MAX_FRAME, frameTimeout: 300, handshakeTimeout: 500 });
@@ -83,16 +52,7 @@ test(`fuzz: the server stays up, an honest client is unaffected, rejected frames
 
     // The honest client works all through the attack, on its own dict.
     const own = await honest.dict<number, number>();
-    let attacking = true;
-    const steady = (async () => {
-      let i = 0;
-      while (attacking) {
-        await own.set(i, i * 2);
-        assert.equal(await own.get(i), i * 2);
-        i++;
-      }
-      return i;
-    })();
+    const steady = honestCalls(own);
 
     const targetId = target.objectId;
     const validSet = encodeMessage({ i: 1, op: 'call', id: targetId, m: 'set', a: ['keep', 'changed'] }, 'a', 'args');
@@ -176,8 +136,7 @@ test(`fuzz: the server stays up, an honest client is unaffected, rejected frames
     })());
 
     await Promise.all(attacks);
-    attacking = false;
-    const steps = await steady;
+    const steps = await steady.stop();
     assert.ok(steps > 0);
     assert.equal(await own.len(), steps, 'the honest client lost nothing');
     assert.deepEqual(await target.entries(), before, 'no rejected frame changed the object');

@@ -1,0 +1,203 @@
+// The same-host fast path of a manager connection (shm-ring.ts): calls go
+// on shared-memory rings when the client is on the server's host; the
+// socket carries what does not fit, in order; `sharedMemory: false` keeps
+// everyone on the socket; several client processes at once; a client
+// killed mid-call leaves no lock held; and a client scribbling on its ring
+// is cut off like one sending a bad frame, the others unaffected.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { arbitraryAddress } from '../../src/manager/address.js';
+import { builtinTypes } from '../../src/manager/builtin-types.js';
+import { sharedConnection } from '../../src/manager/client.js';
+import { Manager } from '../../src/manager/manager.js';
+import type { DictProxy, ListProxy, LockProxy } from '../../src/manager/proxy-types.js';
+import { ManagerServer } from '../../src/manager/server.js';
+import { openRings, RING_LARGEST, SEGMENT_BYTES, SEGMENT_TAG } from '../../src/manager/shm-ring.js';
+import { decodeMessage, encodeMessage } from '../../src/manager/wire.js';
+import { processesAvailability } from '../../src/memory/native.js';
+import { attachNamedSegment } from '../../src/memory/segments.js';
+import { Process } from '../../src/run/process.js';
+import { authenticated, closedWithin, honestCalls } from './raw-client.js';
+
+const available = processesAvailability().available;
+
+test('the processes scope is available here (every test below needs it)', () => {
+  assert.equal(available, true, 'the native addon must be built for these tests');
+});
+
+test('a client on the host uses the rings; sharedMemory: false keeps it on the socket, with the same results', async () => {
+  for (const sharedMemory of [true, false]) {
+    await using manager = new Manager({ sharedMemory });
+    await manager.start();
+    const d = await manager.dict<string, number>();
+    const connection = await sharedConnection(manager.address, manager.authkey);
+    assert.equal(connection.sharedMemory, sharedMemory, `sharedMemory: ${sharedMemory}`);
+    let sum = 0;
+    for (let i = 0; i < 2000; i++) {
+      await d.set(`k${i % 50}`, i);
+      sum += (await d.get(`k${i % 50}`))!;
+    }
+    assert.equal(sum, (1999 * 2000) / 2);
+    assert.equal(await d.len(), 50);
+  }
+});
+
+test('calls in flight keep their order across the ring and the socket (items and results too big for the ring)', async () => {
+  await using manager = new Manager();
+  await manager.start();
+  const list = await manager.list<string | number>();
+  const big = (i: number) => `${i}:${'x'.repeat(RING_LARGEST + 100)}`;
+  const calls: Promise<void>[] = [];
+  const expected: (string | number)[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const item = i % 500 === 7 ? big(i) : i;
+    expected.push(item);
+    calls.push(list.append(item));
+  }
+  await Promise.all(calls);
+  const items = await list.toArray(); // over the ring's largest message: comes back on the socket
+  assert.equal(items.length, expected.length);
+  assert.deepEqual(items, expected);
+  assert.equal((await sharedConnection(manager.address, manager.authkey)).sharedMemory, true);
+});
+
+test('several client processes at once, on their own rings: every call counted, nothing lost', async () => {
+  await using manager = new Manager();
+  await manager.start();
+  const d = await manager.dict<string, number>();
+  const list = await manager.list<number>();
+  const lock = await manager.Lock();
+  const counter = await manager.Value('i', 0);
+  const children = [0, 1, 2].map((who) => new Process({
+    target: async (dict: DictProxy<string, number>, items: ListProxy<number>, held: LockProxy, count: any, who: number) => {
+      for (let i = 0; i < 1000; i++) {
+        await dict.set(`c${who}.${i % 100}`, i);
+        if (i % 10 === 0) await items.append(who * 1000 + i);
+        await held.acquire();
+        await count.set((await count.get()) + 1);
+        await held.release();
+      }
+    },
+    args: [d, list, lock, counter, who],
+  }));
+  for (const child of children) child.start();
+  for (const child of children) await child.join();
+  assert.deepEqual(children.map((child) => child.exitCode), [0, 0, 0]);
+  assert.equal(await counter.get(), 3000, 'every increment under the lock counted');
+  assert.equal(await d.len(), 300);
+  for (const who of [0, 1, 2]) assert.equal(await d.get(`c${who}.99`), 999);
+  const appended = await list.toArray();
+  assert.equal(appended.length, 300);
+  assert.equal(new Set(appended).size, 300, 'nothing duplicated');
+  assert.equal(await lock.locked(), false);
+});
+
+test('a client process SIGKILLed in the middle of ring calls leaves no lock held; the server serves on', async () => {
+  await using manager = new Manager();
+  await manager.start();
+  const lock = await manager.Lock();
+  const d = await manager.dict<string, number>();
+  const started = await manager.Event();
+  const child = new Process({
+    target: async (held: LockProxy, dict: DictProxy<string, number>, ready: { set(): Promise<void> }) => {
+      await held.acquire();
+      await ready.set();
+      for (let i = 0; ; i++) await dict.set('busy', i); // killed somewhere in here
+    },
+    args: [lock, d, started],
+  });
+  child.start();
+  assert.equal(await started.wait({ timeout: 20_000 }), true);
+  await sleep(50);
+  assert.equal(await lock.locked(), true);
+  child.kill(); // SIGKILL
+  await child.join();
+  assert.equal(await lock.acquire({ timeout: 5000 }), true, "the dead client's lock was released");
+  const last = (await d.get('busy'))!;
+  assert.ok(last > 0, 'the child was calling when it died');
+  await d.set('after', 1);
+  assert.equal(await d.get('after'), 1);
+  await lock.release();
+});
+
+/** Asks for rings as a client does; returns the segment's name and the mapped rings. */
+async function rawRings(address: string, authkey: Uint8Array) {
+  const raw = await authenticated(address, authkey, 1 << 20);
+  const reply = new Promise<Record<string, unknown>>((resolve) => {
+    raw.framed.onFrame = (frame) => resolve(decodeMessage(frame));
+  });
+  raw.framed.send(encodeMessage({ i: 1, op: 'ring' }, 'a', 'args'));
+  const { segment } = (await reply).v as { segment: string };
+  const memory = attachNamedSegment(segment, { tag: SEGMENT_TAG, byteLength: SEGMENT_BYTES });
+  return { ...raw, segment, memory, rings: openRings(memory) };
+}
+
+test('the segment is private: mode 0600, an unguessable name told only to the authenticated client', async () => {
+  const authkey = Buffer.from('ring key');
+  const server = new ManagerServer({ authkey, types: builtinTypes });
+  const address = (await server.listen(arbitraryAddress())) as string;
+  try {
+    const raw = await rawRings(address, authkey);
+    assert.match(raw.segment, /\.manager-[0-9a-f]{32}\./, '128 random bits in the name');
+    assert.equal(statSync(`/dev/shm/${raw.segment}`).mode & 0o777, 0o600);
+    const other = await rawRings(address, authkey);
+    assert.notEqual(other.segment, raw.segment, 'each connection has its own segment');
+    raw.socket.destroy();
+    other.socket.destroy();
+  } finally {
+    await server.close();
+  }
+});
+
+test('a client scribbling on its ring is cut off like one sending a bad frame; the server and an honest client go on', async () => {
+  const authkey = Buffer.from('ring key');
+  const server = new ManagerServer({ authkey, types: builtinTypes });
+  const address = (await server.listen(arbitraryAddress())) as string;
+  try {
+    const honest = new Manager({ address, authkey });
+    await honest.connect();
+    const own = await honest.dict<number, number>();
+    const target = await honest.dict<string, string>({ keep: 'me' });
+    const steady = honestCalls(own);
+
+    const attacks: ((raw: Awaited<ReturnType<typeof rawRings>>) => void)[] = [
+      // Garbage where a message should be: undecodable, as a bad frame.
+      (raw) => {
+        const garbage = Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 37 + 11) & 255));
+        raw.rings.requests.write(garbage, garbage.length);
+      },
+      // A tail that is not a multiple of 4.
+      (raw) => Atomics.store(new Int32Array(raw.memory), 0, 6),
+      // A tail more than a ring ahead.
+      (raw) => Atomics.store(new Int32Array(raw.memory), 0, 1 << 30),
+      // A message length past the tail, then one past the ring's end.
+      (raw) => {
+        const words = new Int32Array(raw.memory);
+        words[512 / 4] = 4096;
+        Atomics.store(words, 0, 8);
+      },
+      (raw) => {
+        const words = new Int32Array(raw.memory);
+        words[512 / 4] = -5;
+        Atomics.store(words, 0, 8);
+      },
+      // A well-formed request for the honest client's dict, with a call id that is not a number.
+      (raw) => {
+        const bytes = encodeMessage({ i: 'x', op: 'call', id: target.objectId, m: 'set', a: ['keep', 'changed'] }, 'a', 'args');
+        raw.rings.requests.write(bytes, bytes.length);
+      },
+    ];
+    for (const attack of attacks) {
+      const raw = await rawRings(address, authkey);
+      attack(raw);
+      raw.framed.ringDoorbell();
+      assert.ok(await closedWithin(raw.socket, 3000), `the server closed the connection after attack ${attacks.indexOf(attack)}`);
+    }
+    assert.ok((await steady.stop()) > 0);
+    assert.equal(await target.get('keep'), 'me', 'no rejected message changed anything');
+  } finally {
+    await server.close();
+  }
+});
