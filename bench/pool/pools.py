@@ -4,11 +4,12 @@ start method: fork on Linux).
 
     python3 pools.py submit trivial 20000   # ProcessPoolExecutor(2): submit each, then gather
     python3 pools.py map fib 64             # multiprocessing.Pool(2).map, default chunksize
+    python3 pools.py roundtrip trivial 2000 # ProcessPoolExecutor(2): submit one, wait for it, submit the next
 
 The pool is started and warmed up (2,000 trivial tasks, so every worker
 process exists) before the clock starts; the clock stops when every result
 is in the parent. Prints one JSON line: seconds, the sum of the results and
-the sum expected.
+the sum expected (for roundtrip also p50 and p99, microseconds per round trip).
 """
 
 import json
@@ -48,6 +49,25 @@ def submit_and_gather(fn, inputs):
         return time.perf_counter() - started, results
 
 
+def round_trips(fn, inputs):
+    """Sequential round trips; the 500 first after the warm-up are not timed (as on the weft side)."""
+    with ProcessPoolExecutor(WORKERS) as executor:
+        [f.result() for f in [executor.submit(inc, i) for i in range(WARM_TASKS)]]
+        for i in range(500):
+            executor.submit(fn, i).result()
+        times = []
+        results = []
+        started = time.perf_counter()
+        for x in inputs:
+            began = time.perf_counter()
+            results.append(executor.submit(fn, x).result())
+            times.append((time.perf_counter() - began) * 1e6)
+        seconds = time.perf_counter() - started
+        times.sort()
+        round_trips.percentiles = {'p50': times[len(times) // 2], 'p99': times[min(len(times) - 1, -(-99 * len(times) // 100) - 1)]}
+        return seconds, results
+
+
 def pool_map(fn, inputs):
     with Pool(WORKERS) as pool:
         pool.map(inc, range(WARM_TASKS))
@@ -59,9 +79,9 @@ def pool_map(fn, inputs):
 def main():
     api, name, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
     fn, inputs, expected = workload(name, n)
-    run = {'submit': submit_and_gather, 'map': pool_map}[api]
+    run = {'submit': submit_and_gather, 'map': pool_map, 'roundtrip': round_trips}[api]
     seconds, results = run(fn, inputs)
-    print(json.dumps({'seconds': seconds, 'sum': sum(results), 'expected': expected}))
+    print(json.dumps({'seconds': seconds, 'sum': sum(results), 'expected': expected, **getattr(run, 'percentiles', {})}))
 
 
 if __name__ == '__main__':

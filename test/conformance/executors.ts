@@ -64,12 +64,15 @@ export interface ExecutorFactory {
 // A threads-scope Event cannot reach another process; the processes scope's can (upstream uses a manager's).
 const processEvent = processesAvailability().available ? () => new processes.Event() : null;
 
+/** The process pool on its IPC transport: its cases run in the `*-ipc.test.ts` files (see {@link executorFactories}). */
+export const IPC_PROCESS_POOL = 'ProcessPoolExecutor (ipc)';
+
 /**
- * The executors the suites run against: weft's two executors, each a real
- * pool — the process pool on each of its transports (as upstream runs its
- * process-pool cases once per start method).
+ * Every executor the suites can run against: weft's two executors, each a
+ * real pool — the process pool on each of its transports (as upstream runs
+ * its process-pool cases once per start method).
  */
-export const executorFactories: ExecutorFactory[] = [
+const allFactories: ExecutorFactory[] = [
   { name: 'ThreadPoolExecutor', className: 'ThreadPoolExecutor', scriptOptions: '', create: (options) => new ThreadPoolExecutor({ ...options, maxWorkers: options?.maxWorkers ?? 5 }) },
   {
     // The default transport: shared-memory rings where the addon loads.
@@ -80,13 +83,24 @@ export const executorFactories: ExecutorFactory[] = [
     createEvent: processEvent,
   },
   {
-    name: 'ProcessPoolExecutor (ipc)',
+    name: IPC_PROCESS_POOL,
     className: 'ProcessPoolExecutor',
     scriptOptions: "transport: 'ipc', ",
     create: (options) => new ProcessPoolExecutor({ ...options, maxWorkers: options?.maxWorkers ?? 5, transport: 'ipc' }),
     createEvent: processEvent,
   },
 ];
+
+/**
+ * The executors this test file runs against: the ones named (comma-separated)
+ * in `WEFT_CONFORMANCE_EXECUTORS` — which a `*-ipc.test.ts` file sets before
+ * loading its suite — or else all but {@link IPC_PROCESS_POOL}. (One file
+ * running every variant outgrows the runner's per-file timeout on a busy
+ * 2-core machine.)
+ */
+const chosen = process.env.WEFT_CONFORMANCE_EXECUTORS?.split(',');
+export const executorFactories: ExecutorFactory[] = allFactories.filter((factory) =>
+  chosen === undefined ? factory.name !== IPC_PROCESS_POOL : chosen.includes(factory.name));
 
 /**
  * Upstream's `create_executor_tests` with `ExecutorMixin`: declares the cases
@@ -96,7 +110,7 @@ export const executorFactories: ExecutorFactory[] = [
  * one skipped test says so.
  */
 export function describeOverExecutors(suite: string, cases: (factory: ExecutorFactory, executor: () => ConformanceExecutor) => void): void {
-  if (executorFactories.length === 0) {
+  if (executorFactories.length === 0 && chosen === undefined) {
     it(`${suite} over executors`, { skip: 'no executor registered in test/conformance/executors.ts' }, () => {});
   }
   for (const factory of executorFactories) describeExecutor(`${factory.name} ${suite}`, factory, cases);
@@ -110,7 +124,8 @@ export function describeOverExecutors(suite: string, cases: (factory: ExecutorFa
  */
 export function describeForExecutor(name: string, suite: string, cases: (factory: ExecutorFactory, executor: () => ConformanceExecutor) => void): void {
   const factories = executorFactories.filter((candidate) => candidate.name === name || candidate.name.startsWith(`${name} (`));
-  if (factories.length === 0) it(suite, { skip: `no ${name} registered in test/conformance/executors.ts` }, () => {});
+  // A file running chosen executors only declares nothing for the others.
+  if (factories.length === 0 && chosen === undefined) it(suite, { skip: `no ${name} registered in test/conformance/executors.ts` }, () => {});
   for (const factory of factories) describeExecutor(factory.name === name ? suite : `${suite} ${factory.name.slice(name.length + 1)}`, factory, cases);
 }
 
