@@ -1,6 +1,8 @@
 /**
- * The transport of process pools: each worker is a child process, reached
- * over Node's IPC channel with structured-clone ("advanced") serialization.
+ * The IPC transport of process pools (`transport: 'ipc'`, and the default
+ * where the processes scope's addon is unavailable; the shared-memory one is
+ * process-rings.ts): each worker is a child process, reached over Node's IPC
+ * channel with structured-clone ("advanced") serialization.
  * Not one message per task: what the engine sends in one dispatch goes as
  * one batch, and the child answers in batches too (see
  * `worker/pool-process-entry.ts`). Arguments and results are checked by the
