@@ -15,8 +15,9 @@ import { decodeItem } from '../queue/codec.js';
 import { sendError } from '../run/error-transfer.js';
 import { loadTarget } from '../run/load.js';
 import type { TargetDescription } from '../run/task.js';
-import { decode, decodeAsync, type Destination, type Envelope } from '../share/marshal.js';
+import { decodeAsync, type Destination, type Envelope } from '../share/marshal.js';
 import { loadBuiltins } from '../worker/load-builtins.js';
+import { needsRevival, unpack, type ProcessBody } from './transport/process-body.js';
 import { largestBody, wake, type MessageRing, type SleepWord } from './transport/ring.js';
 import {
   CHUNK, DEFINE, encodeBody, INIT_FAILED, ITEMS, ItemWriter, KIND_MASK, ON_PORT, PARTIAL, REPORT_START, RETURNED, send, serializedEnvelope, SERIALIZED,
@@ -31,7 +32,7 @@ export interface WorkerSide extends SideChannel {
   /** Where bodies are encoded for: `'process'` serializes envelopes into the ring. */
   readonly destination: Destination;
   /** The next body the pool sent on the side channel (a ring message with `ON_PORT` announced it). */
-  next(): Envelope | Promise<Envelope>;
+  next(): ProcessBody | Promise<ProcessBody>;
   /** Whether nothing but the rings needs this thread's event loop: it may then block. */
   idle(): boolean;
   /**
@@ -120,13 +121,13 @@ class RingWorker {
     this.#reply(THREW, seq, micros, this.#encode(sendError(error), 'error'));
   }
 
-  async #revive(envelope: Envelope): Promise<unknown> {
-    if (envelope.patches === undefined) return decode(envelope);
+  async #revive(body: ProcessBody): Promise<unknown> {
+    if (!needsRevival(body)) return unpack(body);
     if (!this.#builtinsLoaded) {
       await loadBuiltins();
       this.#builtinsLoaded = true;
     }
-    return decodeAsync(envelope);
+    return decodeAsync(body as Envelope);
   }
 
   /** The body of the message at `at` (a promise if it comes beside the ring or holds shareables), and frees it. */
@@ -134,9 +135,9 @@ class RingWorker {
     const down = this.#down;
     const word = down.word(at, 0);
     if ((word & ON_PORT) !== 0) {
-      const envelope = this.#side.next();
+      const aside = this.#side.next();
       down.consume(at);
-      return envelope instanceof Promise ? envelope.then((sent) => this.#revive(sent)) : this.#revive(envelope);
+      return aside instanceof Promise ? aside.then((sent) => this.#revive(sent)) : this.#revive(aside);
     }
     if ((word & SERIALIZED) !== 0) {
       const envelope = serializedEnvelope(down, at);

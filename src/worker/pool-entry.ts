@@ -43,7 +43,7 @@ void serveRing({
   doorbell,
   side: {
     destination: 'thread',
-    postMessage: (envelope) => port.postMessage(envelope),
+    postMessage: (body) => port.postMessage(body),
     // Posted before its ring message was published: it is there.
     next: () => portEnvelope(port),
     idle: () => process.getActiveResourcesInfo().length === 0,

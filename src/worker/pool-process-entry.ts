@@ -28,9 +28,9 @@ type AnyFunction = (...args: any[]) => any;
 export type Down =
   | { readonly init: PoolChildInit }
   | { readonly batch: readonly (readonly [number, number, number, number, unknown])[] }
-  | { readonly body: Envelope };
+  | { readonly body: ProcessBody };
 /** What the child sends: a batch of [kind, seq, run µs, body], a body its ring announces, or the error it is dying of. */
-export type Up = { readonly batch: readonly (readonly [number, number, number, unknown])[] } | { readonly body: Envelope } | { readonly uncaught: SentError };
+export type Up = { readonly batch: readonly (readonly [number, number, number, unknown])[] } | { readonly body: ProcessBody } | { readonly uncaught: SentError };
 
 export interface PoolChildInit {
   readonly name: string;

@@ -13,6 +13,7 @@ import { attachShared, type SegmentSlice } from '../memory/processes-memory.js';
 import { sendToParent } from '../run/in-child.js';
 import type { Envelope } from '../share/marshal.js';
 import { serveRing } from '../pool/ring-worker.js';
+import type { ProcessBody } from '../pool/transport/process-body.js';
 import { MessageRing, type RingBuffers, type SleepWord } from '../pool/transport/ring.js';
 import type { TargetDescription } from '../run/task.js';
 
@@ -30,25 +31,25 @@ export interface ChildRings {
 const BLOCK_MS = 1000;
 
 /** Bodies the pool sent on the channel, and the take waiting for the next one. */
-const bodies: Envelope[] = [];
-let waiting: ((envelope: Envelope) => void) | undefined;
+const bodies: ProcessBody[] = [];
+let waiting: ((body: ProcessBody) => void) | undefined;
 /** The last body sent to the pool: written before the child leaves. */
 let sent: Promise<void> = Promise.resolve();
 
 /** A body the pool sent on the channel (announced by a ring message). */
-export function receiveBody(envelope: Envelope): void {
+export function receiveBody(body: ProcessBody): void {
   if (waiting === undefined) {
-    bodies.push(envelope);
+    bodies.push(body);
     return;
   }
   const take = waiting;
   waiting = undefined;
-  take(envelope);
+  take(body);
 }
 
-function nextBody(): Envelope | Promise<Envelope> {
-  const envelope = bodies.shift();
-  if (envelope !== undefined) return envelope;
+function nextBody(): ProcessBody | Promise<ProcessBody> {
+  const body = bodies.shift();
+  if (body !== undefined) return body;
   return new Promise((resolve) => {
     waiting = resolve;
   });

@@ -1,5 +1,5 @@
 // ProcessPoolExecutor on its shared-memory transport: what only the rings
-// have to get right — bodies larger than a ring, a burst far beyond a
+// have to get right — bodies and map chunks larger than a ring, a burst far beyond a
 // window, a child killed with a window of tasks in its ring, taking back a
 // task still in a child's window, processes-scope shareables in the ring,
 // and a child blocked in its futex wait when its parent dies.
@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { CancelledError, WorkerDiedError } from '../../src/errors.js';
 import { processesAvailability } from '../../src/memory/native.js';
 import { isProcessAlive } from '../../src/memory/process-liveness.js';
+import { Pool } from '../../src/pool/pool.js';
 import { ProcessPoolExecutor } from '../../src/pool/process-pool.js';
 import { processes } from '../../src/scope/processes.js';
 import type { Lock } from '../../src/sync/lock.js';
@@ -48,6 +49,15 @@ test('rings - arguments and results larger than a ring cross both ways, in order
   assert.equal(long, 'r'.repeat(2 * 1024 * 1024));
   assert.ok(tripled instanceof Float64Array);
   assert.deepEqual(tripled, floats.map((v) => v * 3));
+});
+
+test('rings - map chunks larger than a ring (numbers, and objects) come back whole and in order', { skip }, async () => {
+  await using pool = new Pool({ processes: 2, transport: 'shared-memory' });
+  const numbers = Array.from({ length: 100_000 }, (_, i) => i);
+  assert.deepEqual(await within(pool.map((x: number) => x * 2, numbers), 30_000, 'the map of numbers'), numbers.map((x) => x * 2));
+  const records = Array.from({ length: 20_000 }, (_, i) => ({ i, s: `item ${i}` }));
+  const lengths = await within(pool.map((r: { i: number; s: string }) => ({ i: r.i, n: r.s.length }), records), 30_000, 'the map of objects');
+  assert.deepEqual(lengths, records.map((r) => ({ i: r.i, n: r.s.length })));
 });
 
 test('rings - a burst of 10,000 tasks: every result is its own, none lost, none twice', { skip }, async () => {

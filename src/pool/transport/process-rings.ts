@@ -22,11 +22,11 @@ import { futexWaiter } from '../../memory/futex-waiter.js';
 import { describeShared, processesMemory } from '../../memory/processes-memory.js';
 import { childEntry, forkChild } from '../../run/child.js';
 import { receiveError } from '../../run/error-transfer.js';
-import type { Envelope } from '../../share/marshal.js';
 import type { Down, PoolChildInit, Up } from '../../worker/pool-process-entry.js';
 import type { ChildRings } from '../../worker/pool-process-rings.js';
 import type { Link, LinkEvents, Transport } from '../engine.js';
 import { Doorbell } from './doorbell.js';
+import type { ProcessBody } from './process-body.js';
 import { childDeath, type ProcessTransportOptions } from './processes.js';
 import { RingLink } from './ring-link.js';
 import { allocateRing, largestBody, type RingBuffers } from './ring.js';
@@ -46,7 +46,7 @@ class ProcessRingLink extends RingLink {
   readonly #transport: ProcessRingTransport;
   readonly #side: SideChannel;
   /** Bodies the child sent on the channel, in the order its ring announces them. */
-  readonly #bodies: Envelope[] = [];
+  readonly #bodies: ProcessBody[] = [];
   #exited = false;
   #uncaught: unknown;
 
@@ -95,7 +95,7 @@ class ProcessRingLink extends RingLink {
     return this.#transport.body(value, root, args);
   }
 
-  protected nextEnvelope(): Envelope | undefined {
+  protected nextAside(): ProcessBody | undefined {
     return this.#bodies.shift();
   }
 

@@ -10,8 +10,9 @@
 
 import { sendError, type SentError } from '../../run/error-transfer.js';
 import type { TargetDescription } from '../../run/task.js';
-import { decode, type Envelope } from '../../share/marshal.js';
+import { decode } from '../../share/marshal.js';
 import { decodeItem } from '../../queue/codec.js';
+import { unpack, type ProcessBody } from './process-body.js';
 import type { Waiter } from '../../memory/waiter.js';
 import type { Link, LinkEvents, Task } from '../engine.js';
 import type { Doorbell } from './doorbell.js';
@@ -49,7 +50,7 @@ export abstract class RingLink implements Link {
   /** Encodes a body for the down ring; `args` as for `encodeBody`. */
   protected abstract body(value: unknown, root: string, args?: boolean): Body;
   /** The next body that came on the side channel, or undefined if it has not come yet. */
-  protected abstract nextEnvelope(): Envelope | undefined;
+  protected abstract nextAside(): ProcessBody | undefined;
 
   define(id: number, description: TargetDescription): boolean {
     return send(this.#down, this.side, DEFINE, 0, id, 0, this.body(description, 'target'));
@@ -103,10 +104,10 @@ export abstract class RingLink implements Link {
     this.#stalled = false;
     for (let at = up.peek(); at >= 0; at = up.peek()) {
       const word = up.word(at, 0);
-      let envelope: Envelope | undefined;
+      let aside: ProcessBody | undefined;
       if ((word & ON_PORT) !== 0) {
-        envelope = this.nextEnvelope();
-        if (envelope === undefined) {
+        aside = this.nextAside();
+        if (aside === undefined) {
           this.#stalled = true;
           return;
         }
@@ -117,7 +118,7 @@ export abstract class RingLink implements Link {
       let body: unknown;
       let decoded = true;
       try {
-        if (envelope !== undefined) body = decode(envelope);
+        if (aside !== undefined) body = unpack(aside);
         else if ((word & SERIALIZED) !== 0) body = decode(serializedEnvelope(up, at));
         else if (kind !== STARTED && kind !== SKIPPED) body = decodeItem(up.bytes, up.bodyStart(at), up.bodyLength(at), []);
       } catch (error) {

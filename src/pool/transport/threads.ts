@@ -80,7 +80,7 @@ class ThreadLink extends RingLink {
     return this.#transport.body(value, root, args);
   }
 
-  protected nextEnvelope(): Envelope | undefined {
+  protected nextAside(): Envelope | undefined {
     // Posted before its ring message was published: it is there.
     return receiveMessageOnPort(this.#port)?.message as Envelope | undefined;
   }

@@ -19,6 +19,7 @@ import { deserialize, serialize } from 'node:v8';
 import { DataCloneError } from '../../errors.js';
 import { encode, type Destination, type Envelope } from '../../share/marshal.js';
 import { encodeItem, ItemWriter, NotPlainData } from '../../queue/codec.js';
+import { packForProcess, type ProcessBody } from './process-body.js';
 import type { MessageRing } from './ring.js';
 
 // Pool → worker. a = task sequence number, b = target id, c = flags.
@@ -53,12 +54,16 @@ export const CHUNK = 2;
 /** Task flag, with {@link CHUNK}: each element of the chunk is one argument, not an argument list (`map` over one iterable). */
 export const ITEMS = 4;
 
-/** An encoded body: ring bytes (codec, or with `serialized` a V8-serialized envelope), or an envelope for the port. */
-export type Body = { readonly bytes: Uint8Array; readonly length: number; readonly serialized?: true } | { readonly envelope: Envelope };
+/**
+ * An encoded body: ring bytes (codec, or with `serialized` a V8-serialized
+ * envelope), or what goes beside the ring — an envelope, or between
+ * processes a process body (see process-body.ts).
+ */
+export type Body = { readonly bytes: Uint8Array; readonly length: number; readonly serialized?: true } | { readonly aside: ProcessBody };
 
 /** Where a body too large for the ring (or, between threads, holding shared buffers) goes instead: a MessagePort, an IPC channel. */
 export interface SideChannel {
-  postMessage(envelope: Envelope): void;
+  postMessage(body: ProcessBody): void;
 }
 
 const scratch: SharedArrayBuffer[] = [];
@@ -69,25 +74,33 @@ const scratch: SharedArrayBuffer[] = [];
  * the port. `args`: `value` is a task's argument list (an array with no
  * holes or other properties; see `encodeItem`'s `denseRoot`). For a
  * `'process'` destination, an envelope that fits the ring is serialized into
- * it (see {@link SERIALIZED}).
+ * it (see {@link SERIALIZED}), and a body too large for it is encoded once,
+ * as the IPC transport sends it: a list longer than `largest / 16` is not
+ * tried in the ring at all (a map chunk of thousands of numbers), and plain
+ * data the codec encoded too large goes as those bytes.
  *
  * @throws DataCloneError naming the path (under `root`) of what cannot cross.
  */
 export function encodeBody(value: unknown, root: string, writer: ItemWriter, largest: number, args = false, destination: Destination = 'thread'): Body {
+  const toProcess = destination === 'process';
+  if (toProcess && Array.isArray(value) && value.length > largest >>> 4) return { aside: packForProcess(value, root) };
   scratch.length = 0;
   try {
     encodeItem(value, writer, scratch, true, args);
-    if (scratch.length === 0 && writer.length <= largest) return { bytes: writer.bytes, length: writer.length };
+    if (scratch.length === 0) {
+      if (writer.length <= largest) return { bytes: writer.bytes, length: writer.length };
+      if (toProcess) return { aside: writer.bytes.slice(0, writer.length) };
+    }
   } catch (error) {
     if (!(error instanceof NotPlainData) && !(error instanceof DataCloneError)) throw error;
   }
   scratch.length = 0;
   const envelope = encode(value, { root, destination });
-  if (destination === 'process') {
+  if (toProcess) {
     const bytes = serialize(envelope);
     if (bytes.length <= largest) return { bytes, length: bytes.length, serialized: true };
   }
-  return { envelope };
+  return { aside: envelope };
 }
 
 /**
@@ -98,7 +111,7 @@ export function send(ring: MessageRing, side: SideChannel, kind: number, a: numb
   if (body === undefined) return ring.write(kind, a, b, c, undefined, 0);
   if ('bytes' in body) return ring.write(body.serialized ? kind | SERIALIZED : kind, a, b, c, body.bytes, body.length);
   if (!ring.write(kind | ON_PORT, a, b, c, undefined, 0)) return false;
-  side.postMessage(body.envelope);
+  side.postMessage(body.aside);
   return true;
 }
 
