@@ -6,15 +6,18 @@
  * ending.
  *
  * On the server's host (where the processes scope's addon loads), from a
- * process's main thread, the connection asks for a shared-memory segment once authenticated and then
- * sends its calls on a ring there (shm-ring.ts); the socket carries what
- * does not fit and tells either side when the other is gone. After a call
- * goes out the connection watches the reply ring for {@link SPIN_MS} before
- * it sleeps on a futex: an awaited call to an idle server usually comes
- * back within that time, without a system call on either side.
+ * process's main thread, the connection asks for a shared-memory segment
+ * once authenticated and then sends its calls on a ring there (shm-ring.ts);
+ * the socket carries what does not fit, rings the doorbell of a side that
+ * sleeps, and tells either side when the other is gone. After a call goes
+ * out the connection watches the reply ring for up to {@link WATCH_MS}
+ * (watch.ts) before it asks for a doorbell: when the server is running, an
+ * awaited call comes back within that time without a system call on
+ * either side.
  */
 
 import { connect as netConnect, type Socket } from 'node:net';
+import { isMainThread, threadId } from 'node:worker_threads';
 import { AuthenticationError, EOFError } from '../errors.js';
 import { addressKey, type Address } from './address.js';
 import { answerChallenge, deliverChallenge } from './auth.js';
@@ -28,7 +31,6 @@ import { processesAvailability } from '../memory/native.js';
 import { attachNamedSegment, unlinkSegment } from '../memory/segments.js';
 import type { ItemWriter } from '../queue/codec.js';
 import { Watch } from './watch.js';
-import { isMainThread, threadId } from 'node:worker_threads';
 import { openRings, RING_LARGEST, SEGMENT_BYTES, SEGMENT_TAG, Written, type Ring } from './shm-ring.js';
 
 /** How long a client watches its reply ring after its last call or reply, in ms (see watch.ts). */

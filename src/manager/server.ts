@@ -192,6 +192,7 @@ export class ManagerServer {
 
   #receive(link: Link, frame: Uint8Array): void {
     const { peer, framed } = link;
+    if (framed.socket.destroyed) return; // cut off: nothing more it sent runs (its ring may still hold requests)
     if (frame.length === 0 && link.ring !== undefined) {
       this.#pump.wake(); // the doorbell: a request waits on the ring
       return;

@@ -168,6 +168,13 @@ test('a client scribbling on its ring is cut off like one sending a bad frame; t
         const garbage = Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 37 + 11) & 255));
         raw.rings.requests.write(garbage, garbage.length);
       },
+      // Garbage, then a valid request behind it: nothing after the garbage runs.
+      (raw) => {
+        const garbage = Buffer.from([0xff, 0xfe, 0xfd, 0xfc, 0xfb]);
+        raw.rings.requests.write(garbage, garbage.length);
+        const valid = encodeMessage({ i: 2, op: 'call', id: target.objectId, m: 'set', a: ['keep', 'changed'] }, 'a', 'args');
+        raw.rings.requests.write(valid, valid.length);
+      },
       // A tail that is not a multiple of 4.
       (raw) => Atomics.store(new Int32Array(raw.memory), 0, 6),
       // A tail more than a ring ahead.
