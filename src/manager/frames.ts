@@ -113,7 +113,7 @@ export interface StreamLimits {
   readonly idleTimeout?: number;
   /**
    * Whether a client on the server's host may use shared memory instead of
-   * the socket for its calls (the processes scope's segments and futexes;
+   * the socket for its calls (the processes scope's shared-memory segments;
    * only where its native addon loads). Server side: `false` refuses every
    * client; client side: `false` does not ask. Default `true`.
    */

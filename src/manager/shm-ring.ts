@@ -2,7 +2,7 @@
  * The same-host fast path of a manager connection: a request ring and a
  * reply ring in one processes-scope segment shared by the server and one
  * authenticated client, so a call costs no system call while both sides are
- * awake (each watches its ring briefly before it sleeps on a futex).
+ * running (each watches its ring briefly before it sleeps).
  *
  * ```text
  *  word   0  request tail   (client: bytes published)
@@ -18,7 +18,8 @@
  * A message is a u32 length and that many bytes (one encoded manager
  * message, as a socket frame carries), padded to 4; one that would cross the
  * end of the ring is preceded by a PAD word and starts at 0. Positions are
- * byte counters wrapping at 2^32. Each word pair has one writer per side.
+ * byte counters wrapping at 2^32. Each word has one writer (a sleep word:
+ * its reader sets it, its writer clears it).
  *
  * The client cannot be trusted with the server's reading: every length and
  * position the server reads is checked (a bad one is a {@link RingCorruptError}
@@ -27,18 +28,14 @@
  * change it mid-decode. The server's own write position is private, so
  * whatever a client stores in the words, the server writes inside the ring.
  *
- * Sleeping: a reader about to sleep stores how to wake it in its sleep word
- * — {@link SOCKET_SLEEP}: it went back to its event loop, so ring its
- * socket (a zero-length frame, the doorbell); {@link FUTEX_SLEEP}: its
- * thread is blocked on the word (a synchronous call) — and looks at the
- * tail once more; a writer stores the tail and then looks at the sleep word,
- * and if it is set clears it and wakes the reader that way. With
- * sequentially consistent atomics one of them sees the other: no wake-up is
- * lost. (A doorbell on the socket costs one wake-up of the event loop; a
- * futex wait parked for an event loop would cost two thread hops.)
+ * Sleeping: a reader about to go back to its event loop stores 1 in its
+ * sleep word and looks at the tail once more; a writer stores the tail and
+ * then looks at the sleep word, and if it is 1 clears it and rings the
+ * reader's socket (a zero-length frame: the doorbell). With sequentially
+ * consistent atomics one of them sees the other: no wake-up is lost. (A
+ * doorbell costs one wake-up of the reader's event loop; a futex wait parked
+ * for an event loop would cost two thread hops.)
  */
-
-import { futexWaiter } from '../memory/futex-waiter.js';
 
 /** The bytes of each ring. */
 export const RING_CAPACITY = 128 * 1024;
@@ -57,10 +54,6 @@ const REPLY_TAIL = 48;
 const REPLY_HEAD = 64;
 const CLIENT_SLEEPS = 80;
 const PAD = -1;
-/** Sleep word: the reader waits for a doorbell on its socket. */
-const SOCKET_SLEEP = 1;
-/** Sleep word: the reader's thread is blocked in a futex wait on the word. */
-const FUTEX_SLEEP = 2;
 
 /** What {@link Ring.write} did. */
 export enum Written {
@@ -101,10 +94,7 @@ class Ring {
 
   // --- writer ---------------------------------------------------------------
 
-  /**
-   * Writes and publishes `length` bytes of `payload` as one message; wakes a
-   * reader blocked on the futex, and says when the reader wants a doorbell.
-   */
+  /** Writes and publishes `length` bytes of `payload` as one message; says when the reader wants a doorbell. */
   write(payload: Uint8Array, length: number): Written {
     if (length > RING_LARGEST) return Written.NoRoom;
     const need = 4 + ((length + 3) & ~3);
@@ -123,12 +113,9 @@ class Ring {
     this.#bytes.set(length === payload.length ? payload : payload.subarray(0, length), at + 4);
     this.#position = (this.#position + need) | 0;
     Atomics.store(this.#control, this.#tail, this.#position);
-    const sleeping = Atomics.load(this.#control, this.#sleep);
-    if (sleeping === 0) return Written.Done;
+    if (Atomics.load(this.#control, this.#sleep) === 0) return Written.Done;
     Atomics.store(this.#control, this.#sleep, 0);
-    if (sleeping !== FUTEX_SLEEP) return Written.RingDoorbell;
-    futexWaiter.notify(this.#control, this.#sleep, 1);
-    return Written.Done;
+    return Written.RingDoorbell;
   }
 
   /** Whether the reader has consumed everything written. */
@@ -178,17 +165,10 @@ class Ring {
    * looks once more: false (and the request taken back) if one came meanwhile.
    */
   sleepOnSocket(): boolean {
-    Atomics.store(this.#control, this.#sleep, SOCKET_SLEEP);
+    Atomics.store(this.#control, this.#sleep, 1);
     if (!this.hasMessage()) return true;
     Atomics.store(this.#control, this.#sleep, 0);
     return false;
-  }
-
-  /** Blocks the calling thread until the writer publishes or `ms` pass. */
-  sleepSync(ms: number): void {
-    Atomics.store(this.#control, this.#sleep, FUTEX_SLEEP);
-    if (!this.hasMessage()) futexWaiter.wait(this.#control, this.#sleep, FUTEX_SLEEP, performance.now() + ms);
-    Atomics.store(this.#control, this.#sleep, 0);
   }
 }
 
