@@ -120,7 +120,12 @@ export class ClientConnection {
    * is elsewhere), leaves the connection on its socket.
    */
   async #attachRings(): Promise<void> {
-    const reply = await this.request({ op: 'ring' });
+    let reply;
+    try {
+      reply = await this.request({ op: 'ring' });
+    } catch {
+      return; // a server that does not know the request: the socket it is
+    }
     const offer = reply.value as { segment?: unknown; pid?: unknown; thread?: unknown } | null;
     const segment = offer?.segment;
     if (typeof segment !== 'string') return;

@@ -241,7 +241,13 @@ export class ManagerServer {
   #openRing(link: Link): { segment: string; pid: number; thread: number } | null {
     if (this.#options.sharedMemory === false || link.ring !== undefined || !processesAvailability().available) return null;
     const name = `${segmentPrefix()}.manager-${randomBytes(16).toString('hex')}.${process.pid}.0`;
-    const { requests, replies } = openRings(createNamedSegment(name, SEGMENT_BYTES, { tag: SEGMENT_TAG }));
+    let segment: SharedArrayBuffer;
+    try {
+      segment = createNamedSegment(name, SEGMENT_BYTES, { tag: SEGMENT_TAG });
+    } catch {
+      return null; // no room in /dev/shm, say: the socket still works
+    }
+    const { requests, replies } = openRings(segment);
     link.segment = name;
     link.ring = {
       requests,
