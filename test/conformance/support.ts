@@ -15,6 +15,13 @@
  *    (blocking their worker, as Python's threads do), odd-indexed ones the
  *    Promise API, so every multi-party test runs both and their mix; a lone
  *    party (index 0) uses the Sync API.
+ *  - `processes`: n child `Process`es, the API split by index as in threads
+ *    mode. Only the processes scope's primitives reach them. The result
+ *    arrays do because {@link ints} and {@link floats} are always views of
+ *    processes-scope `SharedArray`s: a bare typed array given to a Process
+ *    arrives as a copy, so the harness sends the array and the party's
+ *    runner takes its view again. A child cannot be woken by this thread's
+ *    `Atomics.notify`, so the harness's own waits poll in this mode.
  *
  * The part of a test upstream runs in the main thread runs here in this
  * thread with the Promise API. A test that upstream runs wholly in the main
@@ -34,9 +41,12 @@
  */
 
 import assert from 'node:assert/strict';
+import { it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { JoinableQueue, LifoQueue, PriorityQueue, Queue, SimpleQueue, Thread } from '../../src/index.js';
+import { JoinableQueue, LifoQueue, PriorityQueue, Process, Queue, SimpleQueue, Thread } from '../../src/index.js';
+import { processes } from '../../src/scope/processes.js';
+import type { SharedArray } from '../../src/shared/array.js';
 import { COUNT_WAITERS, MAXSIZE, UNFINISHED } from '../../src/queue/layout.js';
 import { describe as describeShared } from '../../src/share/protocol.js';
 import { COND_WAITERS, EVENT_WAITERS, SEM_WAITERS } from '../../src/sync/layout.js';
@@ -50,8 +60,32 @@ declare global {
   var conformanceActionLog: Int32Array | undefined;
 }
 
-export type Mode = 'async' | 'threads';
+export type Mode = 'async' | 'threads' | 'processes';
+/** The modes every suite runs in. */
 export const MODES: readonly Mode[] = ['async', 'threads'];
+
+/**
+ * The modes for primitives of `scope`: the processes scope's also run with
+ * the parties in separate processes.
+ */
+export function modesFor(scope: 'threads' | 'processes'): readonly Mode[] {
+  return scope === 'processes' ? [...MODES, 'processes'] : MODES;
+}
+
+/**
+ * The `it` of a suite running in `mode`. In processes mode it registers only
+ * the tests named in `inProcesses`: every party there is a child process,
+ * ~50–100 ms to start on an idle machine and over a second on a loaded one,
+ * so each suite runs a representative subset (named, with why, where it
+ * calls this) to keep the whole suite's time in hand; and a test without
+ * parties would run exactly as in threads mode (see {@link solo}).
+ */
+export function itIn(mode: Mode, inProcesses: ReadonlySet<string>): typeof it {
+  if (mode !== 'processes') return it;
+  const subset = (name: string, ...rest: unknown[]): unknown =>
+    inProcesses.has(name) ? (it as (...args: unknown[]) => unknown)(name, ...rest) : undefined;
+  return subset as typeof it;
+}
 
 /** A test's parties: `shared` holds the primitives and result arrays; `index` is 0..n-1. */
 export type Party<S> = (shared: S, index: number) => unknown;
@@ -59,14 +93,21 @@ export type Party<S> = (shared: S, index: number) => unknown;
 /** How long any wait of the harness may take before the test fails (upstream's SHORT_TIMEOUT). */
 export const PATIENCE = 30_000;
 
-/** `Int32Array` of `length` zeroed shared words. */
+/** The processes-scope array each view made by {@link ints} / {@link floats} belongs to, to send to a child process. */
+const carriers = new WeakMap<ArrayBufferView, SharedArray>();
+
+/** `Int32Array` of `length` zeroed shared words, in processes memory: every mode's parties reach it. */
 export function ints(length: number): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(length * Int32Array.BYTES_PER_ELEMENT));
+  const array = new processes.SharedArray('i', length, { lock: false });
+  carriers.set(array.view, array);
+  return array.view;
 }
 
-/** `Float64Array` of `length` zeroed shared slots. */
+/** `Float64Array` of `length` zeroed shared slots, in processes memory. */
 export function floats(length: number): Float64Array {
-  return new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));
+  const array = new processes.SharedArray('d', length, { lock: false });
+  carriers.set(array.view, array);
+  return array.view;
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -157,7 +198,7 @@ function syncViews<S>(shared: S): S {
 
 /** Runs a test body that upstream runs wholly in the main thread; see the header. */
 export async function solo<S>(mode: Mode, body: (shared: S) => unknown, shared: S): Promise<void> {
-  await body(mode === 'threads' ? syncViews(shared) : shared);
+  await body(mode === 'async' ? shared : syncViews(shared));
 }
 
 // Control words a bunch shares with its parties: [0] started, [1] finished,
@@ -166,6 +207,8 @@ export async function solo<S>(mode: Mode, body: (shared: S) => unknown, shared: 
 const STARTED = 0;
 const FINISHED = 1;
 const CAN_EXIT = 2;
+/** How often a party in a child process looks at the control words (it cannot be notified from here). */
+const POLL_MS = 2;
 
 declare const PARTY: Party<any>;
 declare const SYNC_VIEW: typeof syncView;
@@ -185,7 +228,16 @@ async function runParty(
   sync: boolean,
   inWorker: boolean,
   patience: number,
+  poll: number,
+  carried: readonly string[] | null,
 ): Promise<void> {
+  // In a child process (carried not null): `control` and `shared[key]` for
+  // each carried key came as SharedArrays; the party wants their views.
+  if (carried !== null) {
+    control = (control as unknown as { view: Int32Array }).view;
+    shared = { ...shared };
+    for (const key of carried) shared[key] = (shared[key] as { view: unknown }).view;
+  }
   const party = PARTY;
   const view = SYNC_VIEW;
   const waitWord = async (slot: number, done: (value: number) => boolean, what: string): Promise<void> => {
@@ -193,8 +245,10 @@ async function runParty(
     for (let value = Atomics.load(control, slot); !done(value); value = Atomics.load(control, slot)) {
       const left = deadline - performance.now();
       if (left <= 0) throw new Error(`party ${index} gave up waiting for ${what}`);
-      if (inWorker) Atomics.wait(control, slot, value, left);
-      else await Atomics.waitAsync(control, slot, value, left).value;
+      // Polling (poll > 0) when other parties are processes: their notify never reaches us.
+      const wait = poll > 0 ? Math.min(left, poll) : left;
+      if (inWorker) Atomics.wait(control, slot, value, wait);
+      else await Atomics.waitAsync(control, slot, value, wait).value;
     }
   };
   const args = sync ? Object.fromEntries(Object.entries(shared).map(([key, value]) => [key, view(value)])) : shared;
@@ -228,6 +282,24 @@ function compose(party: Party<any>): Runner {
   return runner;
 }
 
+/**
+ * What a child process is sent: the views made by ints() / floats() (the
+ * control words among them) replaced by their SharedArrays, which cross as
+ * live handles, and the keys replaced.
+ */
+function carry(control: Int32Array, shared: Record<string, unknown>): [Int32Array, Record<string, unknown>, string[]] {
+  const carried: string[] = [];
+  const sent = Object.fromEntries(
+    Object.entries(shared).map(([key, value]) => {
+      const carrier = ArrayBuffer.isView(value) ? carriers.get(value) : undefined;
+      if (carrier === undefined) return [key, value];
+      carried.push(key);
+      return [key, carrier];
+    }),
+  );
+  return [carriers.get(control) as unknown as Int32Array, sent, carried];
+}
+
 export interface BunchOptions {
   /** Parties stay alive after their function returned until `doFinish()` (upstream's `wait_before_exit`). */
   waitBeforeExit?: boolean;
@@ -247,6 +319,7 @@ export interface BunchOptions {
 export class Bunch<S extends object> {
   readonly #control = ints(3);
   readonly #threads: Thread[] = [];
+  readonly #processes: Process[] = [];
   readonly #tasks: Promise<void>[] = [];
   readonly #errors: unknown[] = [];
   readonly #n: number;
@@ -258,12 +331,23 @@ export class Bunch<S extends object> {
     const run = compose(party);
     for (let index = 0; index < n; index++) {
       if (mode === 'async' || index >= n - main) {
-        const task = run(this.#control, shared as Record<string, unknown>, index, n, false, false, PATIENCE);
+        const poll = mode === 'processes' ? POLL_MS : 0;
+        const task = run(this.#control, shared as Record<string, unknown>, index, n, false, false, PATIENCE, poll, null);
         this.#tasks.push(task.catch((error: unknown) => void this.#errors.push(error)));
+      } else if (mode === 'processes') {
+        const [control, carriedShared, carried] = carry(this.#control, shared as Record<string, unknown>);
+        const child = new Process({
+          target: run,
+          args: [control, carriedShared, index, n, index % 2 === 0, true, PATIENCE, POLL_MS, carried],
+          name: `party ${index}`,
+          daemon: true,
+        });
+        child.start();
+        this.#processes.push(child);
       } else {
         const thread = new Thread({
           target: run,
-          args: [this.#control, shared as Record<string, unknown>, index, n, index % 2 === 0, true, PATIENCE],
+          args: [this.#control, shared as Record<string, unknown>, index, n, index % 2 === 0, true, PATIENCE, 0, null],
           name: `party ${index}`,
           daemon: true, // a party stuck after a failed assertion must not keep the process alive
         });
@@ -308,10 +392,11 @@ export class Bunch<S extends object> {
     const gaveUp = new Promise<'gave up'>((resolve) => {
       timer = setTimeout(() => resolve('gave up'), PATIENCE);
     });
-    const outcome = await Promise.race([Promise.all([...this.#tasks, ...this.#threads.map((thread) => thread.join())]), gaveUp]);
+    const parties = [...this.#threads, ...this.#processes];
+    const outcome = await Promise.race([Promise.all([...this.#tasks, ...parties.map((party) => party.join())]), gaveUp]);
     clearTimeout(timer);
     const errors = [...this.#errors];
-    for (const thread of this.#threads) {
+    for (const thread of parties) {
       if (thread.exception !== undefined) errors.push(thread.exception);
       else if (thread.exitCode !== undefined && thread.exitCode !== 0) {
         errors.push(new Error(`${thread.name} exited with code ${thread.exitCode}`));
@@ -351,6 +436,20 @@ export const QUEUE_TYPES: readonly QueueType[] = [
   {
     name: 'PriorityQueue',
     make: (maxsize = 0) => new PriorityQueue({ maxsize, key: (item: unknown) => (typeof item === 'number' ? item : 0) }),
+    order: '111,222,333',
+  },
+];
+
+/**
+ * The processes scope's queues, for processes mode (parties in child
+ * processes): the same classes over processes memory. A PriorityQueue's key
+ * function crosses to each process as source.
+ */
+export const PROCESSES_QUEUE_TYPES: readonly QueueType[] = [
+  { name: 'processes.Queue', make: (maxsize = 0) => new processes.Queue({ maxsize }), order: '111,333,222' },
+  {
+    name: 'processes.PriorityQueue',
+    make: (maxsize = 0) => new processes.PriorityQueue({ maxsize, key: (item: unknown) => (typeof item === 'number' ? item : 0) }),
     order: '111,222,333',
   },
 ];
