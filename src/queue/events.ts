@@ -12,7 +12,7 @@ import type { Procedure } from '../memory/steps.js';
 import type { Waiter } from '../memory/waiter.js';
 import { CHECK_MS } from './side-lock.js';
 import {
-  COUNT, COUNT_WAITERS, JOIN_WAITERS, OPEN, SHUT, SHUT_IMMEDIATE, SHUTDOWN, UNFINISHED, WAKE,
+  COUNT, COUNT_WAITERS, JOIN_WAITERS, OPEN, SHUT, SHUT_IMMEDIATE, SHUTDOWN, TASKS, UNFINISHED, WAKE,
 } from './layout.js';
 
 export class QueueEvents {
@@ -63,10 +63,10 @@ export class QueueEvents {
   /** Marks one taken item done; false if more were marked done than were put. */
   taskDone(): boolean {
     const words = this.#words;
-    for (let unfinished = Atomics.load(words, UNFINISHED); unfinished > 0; ) {
+    for (let unfinished = Atomics.load(words, UNFINISHED); (unfinished & TASKS) > 0; ) {
       const seen = Atomics.compareExchange(words, UNFINISHED, unfinished, unfinished - 1);
       if (seen === unfinished) {
-        if (unfinished === 1) this.signal(JOIN_WAITERS);
+        if ((unfinished & TASKS) === 1) this.signal(JOIN_WAITERS);
         return true;
       }
       unfinished = seen;
@@ -77,7 +77,7 @@ export class QueueEvents {
   /** Waits until every item put has been marked done; false if `deadline` passes first. */
   *join(deadline: number): Procedure<boolean> {
     const words = this.#words;
-    for (let seen = this.seen(); Atomics.load(words, UNFINISHED) > 0; seen = this.seen()) {
+    for (let seen = this.seen(); (Atomics.load(words, UNFINISHED) & TASKS) > 0; seen = this.seen()) {
       if (expired(deadline)) return false;
       yield* this.park(JOIN_WAITERS, seen, deadline);
     }

@@ -32,7 +32,9 @@
  *                     (an item in or out, ring space, a frame, a task done, shutdown);
  *                     every wait parks on it, so no change can slip between a
  *                     party's check and its sleep. The *Waiters words say who waits.
- *   [50] unfinished   items put and not yet marked taskDone()
+ *   [50] unfinished   items put and not yet marked taskDone() (the low 30 bits, TASKS);
+ *                     bit 30 (TASKS_FLIP) flips with every put an ordered store commits,
+ *                     which makes that add its commit point (ordered-store.ts)
  *   [51] countWaiters parties parked on count (putters: full; getters: empty)
  *   [52] headWaiters  producers parked for ring space
  *   [53] tailWaiters  consumers parked for the next frame of a streamed item
@@ -68,6 +70,9 @@ export const COUNT_WAITERS = 51;
 export const HEAD_WAITERS = 52;
 export const TAIL_WAITERS = 53;
 export const JOIN_WAITERS = 54;
+/** The unfinished-task count in the UNFINISHED word. */
+export const TASKS = 0x3fffffff;
+export const TASKS_FLIP = 0x40000000;
 export const READING = 1;
 export const DRAINING = 2;
 

@@ -17,6 +17,10 @@
  *   [FREE + k]  free list of blocks of 2^(k+4) bytes (offset + 1; 0 = empty)
  *   [PENDING]   offset + 1 of the block a put has taken and not yet committed (0: none)
  *   [PENDING_LENGTH] its item's length
+ *   [PENDING_COUNT]  the count that put's commit stores
+ *   [FLIPPED]   UNFINISHED's TASKS_FLIP bit as the last completed put commit left it (0 | 1)
+ *   [SWAP_A], [SWAP_B]  slot + 1 of two entries being swapped (0: none), and at
+ *               [SWAP_LOG] (8-byte aligned) both entries as they were before: 12 float64
  *  arena: blocks of 2^(k+4) bytes (an item, then its encoded key if any); a
  *         free block's first word links the next
  *  index: entries of 6 float64 — key (or primary), seq, offset, length, token,
@@ -37,6 +41,18 @@
  * straight-line, so the slots always hold whole entries. Repair drops the
  * uncommitted entry and block and rebuilds the heap. Counting an item in
  * or out, with its block, is one straight-line commit.
+ *
+ * A process killed outright (SIGKILL, processes scope) stops anywhere, even
+ * between two stores of straight-line code, so there the commits are built
+ * to be cut anywhere: a put's commit point is the one atomic add that
+ * counts its task and flips TASKS_FLIP in UNFINISHED — repair compares the
+ * bit with FLIPPED to tell a put that passed it (finished for it: COUNT set,
+ * PENDING cleared) from one that did not (dropped, as above); a take's
+ * commit point is the store of the smaller COUNT, and its block goes back to
+ * the free list only after it (cut between: the block is leaked, never
+ * handed out twice); a block leaves PENDING before it joins a free list; and
+ * in the processes scope every swap logs both entries first (SWAP_*), so
+ * repair can put back a swap cut halfway.
  */
 
 import { expired, FOREVER } from '../memory/deadline.js';
@@ -46,7 +62,7 @@ import { QueueEvents } from './events.js';
 import { lockSide, SELF, tryLockSide, unlockSide, type SideOwner } from './side-lock.js';
 import {
   CAPACITY, COUNT, COUNT_WAITERS, HEAD_WAITERS, HEADER_WORDS, MAX_CAPACITY, MAXSIZE, OPEN, PUT_LOCK, SHUT_IMMEDIATE,
-  SHUTDOWN, UNFINISHED, WAKE,
+  SHUTDOWN, TASKS, TASKS_FLIP, UNFINISHED, WAKE,
 } from './layout.js';
 import type { GetRefusal, PutRefusal, RawItem } from './ring.js';
 import { compareKeys, primaryOf, readKey, type PriorityKey, type StoredKey } from './priority-key.js';
@@ -59,7 +75,13 @@ export const FREE = HEADER_WORDS + 4;
 const CLASSES = 28;
 export const PENDING = FREE + CLASSES;
 const PENDING_LENGTH = PENDING + 1;
-export const ORDERED_WORDS = PENDING_LENGTH + 1;
+const PENDING_COUNT = PENDING + 2;
+const FLIPPED = PENDING + 3;
+const SWAP_A = PENDING + 4;
+const SWAP_B = PENDING + 5;
+/** 12 float64 (24 words) at an even word index, so its bytes are 8-byte aligned. */
+const SWAP_LOG = (SWAP_B + 2) & ~1;
+export const ORDERED_WORDS = SWAP_LOG + 24;
 export const LIFO = 1;
 export const PRIORITY = 2;
 const FIELDS = 6;
@@ -93,9 +115,12 @@ export class OrderedStore {
   #bytes: Uint8Array;
   #links: Int32Array;
   #entries: Float64Array;
+  /** The SWAP_LOG words as float64; undefined where swaps need no log (threads: a dying thread stops between statements). */
+  readonly #swapLog: Float64Array | undefined;
 
-  constructor(words: Int32Array, arena: SharedArrayBuffer, index: SharedArrayBuffer, waiter: Waiter, self: SideOwner = SELF) {
+  constructor(words: Int32Array, arena: SharedArrayBuffer, index: SharedArrayBuffer, waiter: Waiter, self: SideOwner = SELF, killable = false) {
     this.#words = words;
+    this.#swapLog = killable ? new Float64Array(words.buffer, words.byteOffset + SWAP_LOG * 4, 12) : undefined;
     this.#self = self;
     this.#arena = arena;
     this.#index = index;
@@ -154,15 +179,15 @@ export class OrderedStore {
     return top;
   }
 
-  /** Gives the PENDING block back (a put that did not commit). Straight-line. */
+  /** Gives the PENDING block back (a put that did not commit). Out of PENDING first: cut between, it is leaked, not freed twice. */
   #unpend(): void {
     const words = this.#words;
     const offset = words[PENDING]! - 1;
     const k = sizeClass(words[PENDING_LENGTH]!);
     const links = this.#links;
+    Atomics.store(words, PENDING, 0);
     links[offset >> 2] = words[FREE + k]!;
     words[FREE + k] = offset + 1;
-    words[PENDING] = 0;
   }
 
   #less(a: number, b: number): boolean {
@@ -194,8 +219,32 @@ export class OrderedStore {
     const i = a * FIELDS;
     const j = b * FIELDS;
     const f0 = e[i]!, f1 = e[i + 1]!, f2 = e[i + 2]!, f3 = e[i + 3]!, f4 = e[i + 4]!, f5 = e[i + 5]!;
+    const log = this.#swapLog;
+    if (log !== undefined) {
+      // Both entries as they were, then the slots: a process cut anywhere below leaves what repair needs.
+      log[0] = f0; log[1] = f1; log[2] = f2; log[3] = f3; log[4] = f4; log[5] = f5;
+      log[6] = e[j]!; log[7] = e[j + 1]!; log[8] = e[j + 2]!; log[9] = e[j + 3]!; log[10] = e[j + 4]!; log[11] = e[j + 5]!;
+      this.#words[SWAP_B] = b + 1;
+      Atomics.store(this.#words, SWAP_A, a + 1);
+    }
     e[i] = e[j]!; e[i + 1] = e[j + 1]!; e[i + 2] = e[j + 2]!; e[i + 3] = e[j + 3]!; e[i + 4] = e[j + 4]!; e[i + 5] = e[j + 5]!;
     e[j] = f0; e[j + 1] = f1; e[j + 2] = f2; e[j + 3] = f3; e[j + 4] = f4; e[j + 5] = f5;
+    if (log !== undefined) Atomics.store(this.#words, SWAP_A, 0);
+  }
+
+  /** Puts back the two entries of a swap its process was cut in the middle of (SWAP_A set). */
+  #unswap(): void {
+    const words = this.#words;
+    const log = this.#swapLog;
+    if (log === undefined || words[SWAP_A] === 0) return;
+    const e = this.#entries;
+    const i = (words[SWAP_A]! - 1) * FIELDS;
+    const j = (words[SWAP_B]! - 1) * FIELDS;
+    for (let f = 0; f < FIELDS; f++) {
+      e[i + f] = log[f]!;
+      e[j + f] = log[FIELDS + f]!;
+    }
+    Atomics.store(words, SWAP_A, 0);
   }
 
   #push(key: number, offset: number, length: number, token: number, buffers: number, keyLength: number): boolean {
@@ -265,15 +314,16 @@ export class OrderedStore {
     const links = this.#links;
     if (done) {
       // A failed CAS changed nothing, so only a successful one leads on to the rest.
-      for (let unfinished = Atomics.load(words, UNFINISHED); unfinished > 0; ) {
+      for (let unfinished = Atomics.load(words, UNFINISHED); (unfinished & TASKS) > 0; ) {
         const seen = Atomics.compareExchange(words, UNFINISHED, unfinished, unfinished - 1);
         if (seen === unfinished) break;
         unfinished = seen;
       }
     }
+    // The commit point: counted out. The block is freed after it (cut between: leaked, not handed out twice).
+    Atomics.store(words, COUNT, slot);
     links[offset >> 2] = words[FREE + k]!;
     words[FREE + k] = offset + 1;
-    Atomics.sub(words, COUNT, 1);
     Atomics.add(words, WAKE, 1);
   }
 
@@ -292,6 +342,14 @@ export class OrderedStore {
   #recover(): void {
     const words = this.#words;
     this.#refresh();
+    this.#unswap();
+    const flipped = (Atomics.load(words, UNFINISHED) & TASKS_FLIP) !== 0 ? 1 : 0;
+    if (words[PENDING] !== 0 && flipped !== words[FLIPPED]) {
+      // A put cut after its commit point (its task counted): finish it.
+      Atomics.store(words, COUNT, words[PENDING_COUNT]!);
+      Atomics.store(words, PENDING, 0);
+    }
+    words[FLIPPED] = flipped;
     const n = Atomics.load(words, COUNT);
     if (words[PENDING] !== 0) {
       const offset = words[PENDING]! - 1;
@@ -325,10 +383,15 @@ export class OrderedStore {
       return 'room';
     }
     storeSteps.hook?.('put');
-    // The commit: straight-line (see side-lock.ts).
-    Atomics.add(words, UNFINISHED, 1);
-    Atomics.add(words, COUNT, 1);
-    words[PENDING] = 0;
+    // The commit: straight-line (see side-lock.ts), and cut anywhere repairable (see the top):
+    // the add that counts the task and flips TASKS_FLIP is its point.
+    const count = Atomics.load(words, COUNT) + 1;
+    words[PENDING_COUNT] = count;
+    const flipped = words[FLIPPED]!;
+    Atomics.add(words, UNFINISHED, flipped === 0 ? 1 + TASKS_FLIP : 1 - TASKS_FLIP);
+    Atomics.store(words, COUNT, count);
+    Atomics.store(words, PENDING, 0);
+    words[FLIPPED] = flipped ^ 1;
     Atomics.add(words, WAKE, 1);
     this.events.wakeWaiting(COUNT_WAITERS);
     return undefined;

@@ -97,6 +97,25 @@ type Taken = { value: unknown } | { envelope: Envelope };
  * for await (const item of queue) seen.push(item.n);
  * console.log(seen); // [ 1, 2, 3 ]
  * ```
+ *
+ * The processes scope's `processes.Queue` (and every queue kind, and
+ * `processes.Pipe()`) is this class with its memory in `/dev/shm`: the
+ * parties may be other processes, and processes-scope objects inside items
+ * arrive there live.
+ *
+ * @example
+ * ```ts
+ * import { processes, type Queue } from 'weft';
+ * const results = new processes.Queue<{ pid: number; n: number }>();
+ * const child = new processes.Process({
+ *   target: (results: Queue<{ pid: number; n: number }>) => results.putSync({ pid: process.pid, n: 42 }),
+ *   args: [results],
+ * });
+ * child.start();
+ * const { pid, n } = await results.get({ timeout: 10_000 });
+ * console.log(pid !== process.pid, n); // true 42
+ * await child.join();
+ * ```
  * @see Python's `queue.Queue` and `multiprocessing.JoinableQueue`
  */
 export class Queue<T = unknown> implements AsyncIterable<T> {
@@ -121,7 +140,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     const owner = sideOwner(this.#memory);
     this.#ring = index === undefined
       ? new FrameRing(words, data, this.#memory.waiter, owner)
-      : new OrderedStore(words, data, index, this.#memory.waiter, owner);
+      : new OrderedStore(words, data, index, this.#memory.waiter, owner, this.#memory.scope !== 'threads');
     const key = this.#state.key;
     this.#key = key === undefined ? undefined : (compileFunction(key) as (item: T) => PriorityKey);
   }

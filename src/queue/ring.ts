@@ -36,7 +36,7 @@ import { heldBy, lockSide, SELF, takeOverIfDead, tryLockSide, unlockSide, type S
 import {
   ABORT, COUNT, COUNT_WAITERS, DRAINING, FIRST, FRAME_HEADER, frameSize, GET_LOCK, GET_STREAM, HEAD, HEAD_WAITERS, LAST,
   MAXSIZE, MORE, OPEN, PUT_LOCK, PUT_STREAM, READING, SHUT_IMMEDIATE, SHUTDOWN, TAIL, TAIL_WAITERS, UNFINISHED, WHOLE,
-  CAPACITY, MAX_CAPACITY, WAKE,
+  CAPACITY, MAX_CAPACITY, TASKS, WAKE,
 } from './layout.js';
 
 /** How a put ended when it did not deliver. */
@@ -483,7 +483,7 @@ export class FrameRing {
     if (kind === WHOLE ? done : kind === LAST && words[GET_STREAM] === DRAINING) {
       // Counted done as Python's shutdown does: only while tasks are unfinished. A
       // failed CAS changed nothing, so only a successful one leads on to the rest.
-      for (let unfinished = Atomics.load(words, UNFINISHED); unfinished > 0; ) {
+      for (let unfinished = Atomics.load(words, UNFINISHED); (unfinished & TASKS) > 0; ) {
         const seen = Atomics.compareExchange(words, UNFINISHED, unfinished, unfinished - 1);
         if (seen === unfinished) break;
         unfinished = seen;
