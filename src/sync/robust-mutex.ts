@@ -16,10 +16,10 @@
  * if the WAITERS bit was set (Drepper's "mutex 2" with the holder's name in
  * place of the 1): the uncontended path costs what an anonymous lock's does.
  *
- * A waiter spins, then parks on the word with the WAITERS bit set. It asks
- * the memory whether the holder is alive only when it has waited
- * {@link HOLDER_CHECK_MS} without the word changing, and before it gives up
- * (a non-blocking or timed-out attempt) — never on a handoff between live
+ * A waiter spins, then parks on the word with the WAITERS bit set, waking at
+ * least every {@link HOLDER_CHECK_MS}. It asks the memory whether the holder
+ * is alive once per such interval of waiting, and before it gives up (a
+ * non-blocking or timed-out attempt) — never on a quick handoff between live
  * parties, where the check (a /proc read in the processes scope) would cost
  * more than the handoff.
  *

@@ -27,12 +27,14 @@
  *    weft exposes no getter).
  */
 
-import { describe, it } from 'node:test';
+import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { Barrier, Event, Queue, ShutDownError } from '../../src/index.js';
 import {
-  Bunch, ints, MODES, PATIENCE, QUEUE_TYPES, queueWaiters, solo, unfinishedTasks, until, type Mode, type QueueType,
+  Bunch, ints, itIn, MODES, PATIENCE, PROCESSES_QUEUE_TYPES, QUEUE_TYPES, queueWaiters, solo, unfinishedTasks, until,
+  type Mode, type QueueType,
 } from './support.js';
+import { processes } from '../../src/scope/processes.js';
 
 type Q = Queue<unknown>;
 
@@ -132,13 +134,23 @@ const manyThreadsRole = async (
 
 /** Starts one `playRole` party per role; `go` is set by the test. */
 function startRoles(mode: Mode, q: Q, roles: Role[]): { bunch: Bunch<object>; go: Event; outcomes: Int32Array } {
-  const go = new Event();
+  const go = mode === 'processes' ? new processes.Event() : new Event();
   const outcomes = ints(roles.length);
   const bunch = new Bunch(mode, playRole, roles.length, { q, go, roles, outcomes });
   return { bunch, go, outcomes };
 }
 
+/**
+ * With the parties in child processes (processes.Queue), a subset (see
+ * `itIn`): test_shutdown_pending_get, a get pending in another process when
+ * the queue shuts down. The other role tests differ only in which call is
+ * pending, and take four processes each (test_shutdown_get_task_done_join
+ * passes in processes mode but took 7.7 s on the shared test machine).
+ */
+const IN_PROCESSES = new Set(['test_shutdown_pending_get']);
+
 function shutdownTests(type: QueueType, mode: Mode): void {
+  const it = itIn(mode, IN_PROCESSES);
   it('test_shutdown_empty', () =>
     solo(mode, async ({ q }) => {
       q.shutdown();
@@ -320,3 +332,6 @@ for (const mode of MODES) {
     });
   }
 }
+describe(`QueueTest [${PROCESSES_QUEUE_TYPES[0]!.name}] — processes parties`, () => {
+  shutdownTests(PROCESSES_QUEUE_TYPES[0]!, 'processes');
+});

@@ -35,8 +35,9 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { getContext, QueueEmptyError, SimpleQueue } from '../../src/index.js';
-import { Bunch, collectGarbage, ints, MODES, solo, type Mode } from './support.js';
+import { getContext, QueueEmptyError, SimpleQueue, SimpleQueue as SimpleQueueClass } from '../../src/index.js';
+import { Bunch, collectGarbage, ints, itIn, MODES, solo, type Mode } from './support.js';
+import { processes } from '../../src/scope/processes.js';
 
 type Consume = 'block' | 'nonblock' | 'timeout';
 
@@ -102,7 +103,17 @@ async function runThreads(mode: Mode, n: number, q: SimpleQueue<number>, inputs:
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 const sorted = (values: number[]): number[] => [...values].sort((a, b) => a - b);
 
-function simpleQueueTests(mode: Mode): void {
+/**
+ * With the parties in child processes (processes.SimpleQueue), a subset (see
+ * `itIn`): test_order — a producer process and a consumer process with
+ * blocking gets, every item taken once and in order. The test_many_threads
+ * variants (four processes each, 5 s apiece on the shared test machine)
+ * differ only in the number of parties and how the consumers wait.
+ */
+const IN_PROCESSES = new Set(['test_order']);
+
+function simpleQueueTests(mode: Mode, SimpleQueue: typeof SimpleQueueClass): void {
+  const it = itIn(mode, IN_PROCESSES);
   it('test_is_default', () => {
     assert.equal(getContext('threads').SimpleQueue, SimpleQueue);
   });
@@ -183,6 +194,9 @@ function simpleQueueTests(mode: Mode): void {
 
 for (const mode of MODES) {
   describe(`SimpleQueueTest [SimpleQueue] — ${mode} parties`, () => {
-    simpleQueueTests(mode);
+    simpleQueueTests(mode, SimpleQueueClass);
   });
 }
+describe('SimpleQueueTest [processes.SimpleQueue] — processes parties', () => {
+  simpleQueueTests('processes', processes.SimpleQueue);
+});

@@ -53,10 +53,24 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Queue, QueueEmptyError, QueueFullError } from '../../src/index.js';
 import {
-  Bunch, ints, MODES, PATIENCE, QUEUE_TYPES, queueWaiters, setMaxsize, solo, unblockStep, type Mode, type QueueType,
+  Bunch, ints, itIn, MODES, PATIENCE, PROCESSES_QUEUE_TYPES, QUEUE_TYPES, queueWaiters, setMaxsize, solo, unblockStep,
+  type Mode, type QueueType,
 } from './support.js';
 
 const QUEUE_SIZE = 5;
+
+/**
+ * With the parties in child processes, a subset (see `itIn`): test_basic
+ * (blocking puts and gets of another process, unblocked from here) for
+ * processes.Queue and processes.PriorityQueue (whose key function crosses as
+ * source), and test_queue_join (taskDone in two processes, join here) for
+ * processes.Queue only: 3.7 s more for PriorityQueue on the shared test
+ * machine, for the same join code. The other tests have no parties.
+ */
+const IN_PROCESSES: Readonly<Record<string, ReadonlySet<string>>> = {
+  'processes.Queue': new Set(['test_basic', 'test_queue_join']),
+  'processes.PriorityQueue': new Set(['test_basic']),
+};
 
 type Q = Queue<number | string>;
 
@@ -147,6 +161,7 @@ async function queueJoinTest(mode: Mode, q: Queue<number>): Promise<void> {
 }
 
 function baseQueueTests(type: QueueType, mode: Mode): void {
+  const it = itIn(mode, IN_PROCESSES[type.name] ?? new Set());
   it('test_queue_task_done', () => {
     const q = type.make();
     assert.throws(() => q.taskDone(), RangeError, 'Did not detect task count going negative');
@@ -208,6 +223,11 @@ for (const mode of MODES) {
       baseQueueTests(type, mode);
     });
   }
+}
+for (const type of PROCESSES_QUEUE_TYPES) {
+  describe(`QueueTest [${type.name}] — processes parties`, () => {
+    baseQueueTests(type, 'processes');
+  });
 }
 
 
