@@ -12,7 +12,7 @@ import type { Procedure } from '../memory/steps.js';
 import type { Waiter } from '../memory/waiter.js';
 import { CHECK_MS } from './side-lock.js';
 import {
-  COUNT, COUNT_WAITERS, JOIN_WAITERS, OPEN, SHUT, SHUT_IMMEDIATE, SHUTDOWN, TASKS, UNFINISHED, WAKE,
+  itemCount, COUNT_WAITERS, JOIN_WAITERS, OPEN, SHUT, SHUT_IMMEDIATE, SHUTDOWN, TASKS, UNFINISHED, WAKE,
 } from './layout.js';
 
 export class QueueEvents {
@@ -89,7 +89,7 @@ export class QueueEvents {
     const words = this.#words;
     for (;;) {
       const seen = this.seen();
-      if (Atomics.load(words, COUNT) > 0) return true;
+      if (itemCount(words) > 0) return true;
       if (Atomics.load(words, SHUTDOWN) !== OPEN || expired(deadline)) return false;
       yield* this.park(COUNT_WAITERS, seen, deadline);
     }

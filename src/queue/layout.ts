@@ -19,6 +19,10 @@
  *   [18] putStream    1 while putLock's holder streams an item whose FIRST frame is
  *                     counted: it owes a LAST or an ABORT frame (a recoverer writes ABORT)
  *   [19] putStamp     putLock's holder's stamp (side-lock.ts; processes scope, else 0)
+ *   [20] putToTail    the journal of the put commit in progress (ring.ts #publish):
+ *   [21] putToStream    the tail, putStream and count increment (0 | 1) it stores
+ *   [22] putToCount
+ *   [23] putFlips     bit 0: TASKS_FLIP, bit 1: COUNT_PUT_FLIP as the last finished put commit left them
  *   consumers
  *   [32] getLock      side lock: one consumer reads at a time
  *   [33] head         ring bytes consumed, mod 2^32
@@ -26,8 +30,13 @@
  *                     DRAINING while an immediate shutdown drops one (counted done at
  *                     its LAST): a recoverer skips the rest of its frames
  *   [35] getStamp     getLock's holder's stamp
+ *   [36] getToHead    the journal of the get commit in progress: the head and
+ *   [37] getToStream    getStream it stores
+ *   [38] getFlips     COUNT_GET_FLIP as the last finished get commit left it (0 | 1)
  *   both
- *   [48] count        items committed and not yet taken (a streamed item counts from its first frame)
+ *   [48] count        items committed and not yet taken (a streamed item counts from its first frame;
+ *                     the low 29 bits, ITEMS); bit 30 (COUNT_PUT_FLIP) flips with every put
+ *                     commit, bit 29 (COUNT_GET_FLIP) with every get commit
  *   [49] wake         an event count: bumped by every change a party may wait for
  *                     (an item in or out, ring space, a frame, a task done, shutdown);
  *                     every wait parks on it, so no change can slip between a
@@ -63,6 +72,13 @@ export const PUT_STREAM = 18;
 export const GET_LOCK = 32;
 export const HEAD = 33;
 export const GET_STREAM = 34;
+export const PUT_TO_TAIL = 20;
+export const PUT_TO_STREAM = 21;
+export const PUT_TO_COUNT = 22;
+export const PUT_FLIPS = 23;
+export const GET_TO_HEAD = 36;
+export const GET_TO_STREAM = 37;
+export const GET_FLIPS = 38;
 export const COUNT = 48;
 export const WAKE = 49;
 export const UNFINISHED = 50;
@@ -73,6 +89,15 @@ export const JOIN_WAITERS = 54;
 /** The unfinished-task count in the UNFINISHED word. */
 export const TASKS = 0x3fffffff;
 export const TASKS_FLIP = 0x40000000;
+/** The item count in the COUNT word, and the bits put and get commits flip. */
+export const ITEMS = 0x1fffffff;
+export const COUNT_GET_FLIP = 0x20000000;
+export const COUNT_PUT_FLIP = 0x40000000;
+
+/** Items committed and not yet taken. */
+export function itemCount(words: Int32Array): number {
+  return Atomics.load(words, COUNT) & ITEMS;
+}
 export const READING = 1;
 export const DRAINING = 2;
 

@@ -6,7 +6,7 @@ import { decodeAsync, type Envelope } from '../share/marshal.js';
 import { describe, registerShareable, revive, SCOPE } from '../share/protocol.js';
 import { QueueEmptyError, QueueFullError, ShutDownError } from '../errors.js';
 import {
-  BUDGET, CAPACITY, COUNT, DEFAULT_CAPACITY, DEFAULT_MAX_CAPACITY, MAX_CAPACITY, frameSize, HEADER_WORDS, MAXSIZE, MIN_CAPACITY, SHUTDOWN, OPEN,
+  BUDGET, CAPACITY, itemCount, DEFAULT_CAPACITY, DEFAULT_MAX_CAPACITY, MAX_CAPACITY, frameSize, HEADER_WORDS, MAXSIZE, MIN_CAPACITY, SHUTDOWN, OPEN,
 } from './layout.js';
 import { FrameRing, type GetRefusal, type PutRefusal, type RawItem } from './ring.js';
 import { ENTRIES, ENTRY_BYTES, INITIAL_ENTRIES, LIFO, MAX_ENTRIES, ORDER, ORDERED_WORDS, OrderedStore, PRIORITY } from './ordered-store.js';
@@ -163,7 +163,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
 
   /** Approximate number of items in the queue. */
   qsize(): number {
-    return Atomics.load(this.#words, COUNT);
+    return itemCount(this.#words);
   }
 
   /** Whether the queue is empty (a snapshot). */

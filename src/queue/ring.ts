@@ -25,6 +25,17 @@
  * a streamed item half written gets its ABORT frame (so it is never
  * delivered); the frames left of an item a dead consumer was reading are
  * skipped (that item was taken, by the dead consumer).
+ *
+ * A process killed outright (SIGKILL; processes scope) stops anywhere, even
+ * inside a commit. So each commit first writes a journal of what it stores
+ * (layout.ts: putTo*, getTo*), and its point is one atomic add that also
+ * flips a bit (UNFINISHED's for a put, COUNT's for a get) the side's
+ * *Flips word mirrors once the commit is done: a party taking a dead
+ * holder's lock over finds the bit and the mirror apart exactly when the
+ * holder was cut off past that point, and finishes the commit from the
+ * journal (#rollPut, #rollGet) — every store in it an absolute value, the
+ * count's add guarded by its own flip bit. Cut before the point, nothing
+ * anyone reads has changed.
  */
 
 import { expired, FOREVER } from '../memory/deadline.js';
@@ -36,7 +47,8 @@ import { heldBy, lockSide, SELF, takeOverIfDead, tryLockSide, unlockSide, type S
 import {
   ABORT, COUNT, COUNT_WAITERS, DRAINING, FIRST, FRAME_HEADER, frameSize, GET_LOCK, GET_STREAM, HEAD, HEAD_WAITERS, LAST,
   MAXSIZE, MORE, OPEN, PUT_LOCK, PUT_STREAM, READING, SHUT_IMMEDIATE, SHUTDOWN, TAIL, TAIL_WAITERS, UNFINISHED, WHOLE,
-  CAPACITY, MAX_CAPACITY, TASKS, WAKE,
+  CAPACITY, MAX_CAPACITY, TASKS, WAKE, COUNT_GET_FLIP, COUNT_PUT_FLIP, GET_FLIPS, GET_TO_HEAD, GET_TO_STREAM, itemCount,
+  PUT_FLIPS, PUT_TO_COUNT, PUT_TO_STREAM, PUT_TO_TAIL, TASKS_FLIP,
 } from './layout.js';
 
 /** How a put ended when it did not deliver. */
@@ -158,6 +170,7 @@ export class FrameRing {
   /** Takes getLock, repairing what a dead holder left; false if `deadline` passed first. */
   *#lockGet(deadline: number): Procedure<boolean> {
     const got = yield* lockSide(this.#words, GET_LOCK, deadline, this.#self);
+    if (got === 'recovered') this.#rollGet();
     // GET_STREAM set: the holder before died midway through an item (and a recoverer maybe too).
     if (got === 'recovered' || (got && this.#words[GET_STREAM] !== 0)) yield* this.#recoverGet();
     return got !== false;
@@ -172,6 +185,7 @@ export class FrameRing {
    */
   #recoverPut(): void {
     this.#refresh();
+    this.#rollPut();
     if (this.#words[PUT_STREAM] !== 0) this.#publish(this.#writeFrame(ABORT, NOTHING, 0, 0, 0, 0, 0), ABORT);
     this.events.wakeAll();
   }
@@ -185,6 +199,7 @@ export class FrameRing {
    */
   *#recoverGet(): Procedure<void> {
     this.#refresh();
+    this.#rollGet();
     while (this.#words[GET_STREAM] !== 0 && !this.#skipPresent()) yield* this.#awaitFrame();
     this.events.wakeAll();
   }
@@ -278,13 +293,49 @@ export class FrameRing {
   #publish(tail: number, kind: number): void {
     const words = this.#words;
     const starts = kind === WHOLE || kind === FIRST;
-    if (starts) Atomics.add(words, UNFINISHED, 1); // before count: a taskDone() never sees it missing
-    else if (kind === ABORT) Atomics.sub(words, UNFINISHED, 1);
+    // The journal first: what the commit stores, for a party finishing it after this one is cut off.
+    words[PUT_TO_TAIL] = tail;
+    words[PUT_TO_STREAM] = kind === FIRST ? 1 : kind === WHOLE || kind === MORE ? words[PUT_STREAM]! : 0;
+    words[PUT_TO_COUNT] = starts ? 1 : 0;
+    const flips = words[PUT_FLIPS]!;
+    // The commit point: the task counted (an ABORT's undone) and TASKS_FLIP flipped, in one add.
+    // Before count: a taskDone() never sees it missing.
+    Atomics.add(words, UNFINISHED, (starts ? 1 : kind === ABORT ? -1 : 0) + ((flips & 1) === 0 ? TASKS_FLIP : -TASKS_FLIP));
     Atomics.store(words, TAIL, tail);
-    if (starts) Atomics.add(words, COUNT, 1);
+    Atomics.add(words, COUNT, (starts ? 1 : 0) + ((flips & 2) === 0 ? COUNT_PUT_FLIP : -COUNT_PUT_FLIP));
     if (kind !== WHOLE && kind !== MORE) words[PUT_STREAM] = kind === FIRST ? 1 : 0;
+    words[PUT_FLIPS] = flips ^ 3;
     Atomics.add(words, WAKE, 1);
     this.events.wakeWaiting(starts ? COUNT_WAITERS : TAIL_WAITERS);
+  }
+
+  /**
+   * Finishes a put commit whose party was cut off past its point (a process
+   * killed outright stops anywhere; caller took putLock over): from the
+   * journal, the tail and stream state are stored again and the count added
+   * unless its flip shows it was. A commit cut before its point changed
+   * nothing anyone reads.
+   */
+  #rollPut(): void {
+    const words = this.#words;
+    const flips = words[PUT_FLIPS]!;
+    if ((Atomics.load(words, UNFINISHED) & TASKS_FLIP ? 1 : 0) === (flips & 1)) return;
+    Atomics.store(words, TAIL, words[PUT_TO_TAIL]!);
+    if ((Atomics.load(words, COUNT) & COUNT_PUT_FLIP ? 2 : 0) === (flips & 2)) {
+      Atomics.add(words, COUNT, words[PUT_TO_COUNT]! + ((flips & 2) === 0 ? COUNT_PUT_FLIP : -COUNT_PUT_FLIP));
+    }
+    words[PUT_STREAM] = words[PUT_TO_STREAM]!;
+    words[PUT_FLIPS] = flips ^ 3;
+  }
+
+  /** The same for a get commit (caller took getLock over): its head and stream state stored again. */
+  #rollGet(): void {
+    const words = this.#words;
+    const flips = words[GET_FLIPS]!;
+    if ((Atomics.load(words, COUNT) & COUNT_GET_FLIP ? 1 : 0) === flips) return;
+    Atomics.store(words, HEAD, words[GET_TO_HEAD]!);
+    words[GET_STREAM] = words[GET_TO_STREAM]!;
+    words[GET_FLIPS] = flips ^ 1;
   }
 
   /**
@@ -304,7 +355,7 @@ export class FrameRing {
       this.#refresh();
       const maxsize = words[MAXSIZE]!;
       const size = frameSize(length);
-      if ((maxsize > 0 && Atomics.load(words, COUNT) >= maxsize) || size > this.#free(size)) return 'wait';
+      if ((maxsize > 0 && itemCount(words) >= maxsize) || size > this.#free(size)) return 'wait';
       this.#publish(this.#writeFrame(WHOLE, item, 0, length, length, token, buffers), WHOLE);
       return undefined;
     } finally {
@@ -319,10 +370,10 @@ export class FrameRing {
   tryGet<R>(scratch: () => Uint8Array, use: (item: RawItem) => R): R | 'shutdown' | 'wait' {
     const words = this.#words;
     if (Atomics.load(words, SHUTDOWN) === SHUT_IMMEDIATE) return 'shutdown';
-    if (Atomics.load(words, COUNT) === 0 || !tryLockSide(words, GET_LOCK, this.#self)) return 'wait';
+    if (itemCount(words) === 0 || !tryLockSide(words, GET_LOCK, this.#self)) return 'wait';
     try {
       this.#refresh();
-      if (Atomics.load(words, COUNT) === 0 || this.#frameKind() !== WHOLE) return 'wait';
+      if (itemCount(words) === 0 || this.#frameKind() !== WHOLE) return 'wait';
       return this.#takeWhole(scratch, use);
     } finally {
       unlockSide(words, GET_LOCK, this.#waiter);
@@ -350,7 +401,7 @@ export class FrameRing {
       // Wait for a free slot (maxsize), and for ring space, without holding
       // putLock: it is only held while writing.
       const maxsize = words[MAXSIZE]!;
-      const full = maxsize > 0 && Atomics.load(words, COUNT) >= maxsize;
+      const full = maxsize > 0 && itemCount(words) >= maxsize;
       if (full || spaceSeen !== undefined) {
         if (!block || expired(deadline)) return 'full';
         if (spaceSeen === undefined || !(yield* this.#reclaim())) {
@@ -363,7 +414,7 @@ export class FrameRing {
       try {
         this.#refresh();
         if (Atomics.load(words, SHUTDOWN) !== OPEN) return 'shutdown';
-        if (maxsize > 0 && Atomics.load(words, COUNT) >= maxsize) continue; // another producer took the slot
+        if (maxsize > 0 && itemCount(words) >= maxsize) continue; // another producer took the slot
         const before = Atomics.load(words, WAKE);
         // An item that does not fit may grow the ring (up to its limit) rather than stream.
         if (frameSize(length) > this.#free()) yield* this.#grow(frameSize(length));
@@ -403,6 +454,7 @@ export class FrameRing {
             // If nothing is left but ours, it was reading this very item: delivered, to a
             // consumer that died — the rest of it has nobody to go to.
             this.#refresh();
+            this.#rollGet();
             handedOver = !this.#skipPresent() && sent > 0;
             if (handedOver) this.#handOver();
             unlockSide(words, GET_LOCK, this.#waiter);
@@ -489,9 +541,14 @@ export class FrameRing {
         unfinished = seen;
       }
     }
-    if (kind === WHOLE) Atomics.sub(words, COUNT, 1);
+    words[GET_TO_HEAD] = head;
+    words[GET_TO_STREAM] = ends ? 0 : words[GET_STREAM]!;
+    const flips = words[GET_FLIPS]!;
+    // The commit point: the item counted out and COUNT_GET_FLIP flipped, in one add (see #rollGet).
+    Atomics.add(words, COUNT, (kind === WHOLE ? -1 : 0) + (flips === 0 ? COUNT_GET_FLIP : -COUNT_GET_FLIP));
     Atomics.store(words, HEAD, head);
     if (ends) words[GET_STREAM] = 0;
+    words[GET_FLIPS] = flips ^ 1;
     Atomics.add(words, WAKE, 1);
     this.events.wakeWaiting(HEAD_WAITERS, kind === WHOLE ? COUNT_WAITERS : HEAD_WAITERS);
   }
@@ -503,8 +560,8 @@ export class FrameRing {
    */
   #handOver(): void {
     const words = this.#words;
-    words[PUT_STREAM] = 0;
     words[GET_STREAM] = 0;
+    words[PUT_STREAM] = 0;
     Atomics.add(words, WAKE, 1);
   }
 
@@ -515,8 +572,12 @@ export class FrameRing {
    */
   #claim(mode: number): void {
     const words = this.#words;
-    Atomics.sub(words, COUNT, 1);
+    words[GET_TO_HEAD] = Atomics.load(words, HEAD);
+    words[GET_TO_STREAM] = mode;
+    const flips = words[GET_FLIPS]!;
+    Atomics.add(words, COUNT, -1 + (flips === 0 ? COUNT_GET_FLIP : -COUNT_GET_FLIP));
     words[GET_STREAM] = mode;
+    words[GET_FLIPS] = flips ^ 1;
     Atomics.add(words, WAKE, 1);
     this.events.wakeWaiting(COUNT_WAITERS);
   }
@@ -537,7 +598,7 @@ export class FrameRing {
     for (;;) {
       // Wait for an item without holding getLock, so a producer that needs
       // getLock (to grow the ring) never waits on a consumer that waits on it.
-      for (let seen = Atomics.load(words, WAKE); Atomics.load(words, COUNT) === 0; seen = Atomics.load(words, WAKE)) {
+      for (let seen = Atomics.load(words, WAKE); itemCount(words) === 0; seen = Atomics.load(words, WAKE)) {
         const state = Atomics.load(words, SHUTDOWN);
         if (state === SHUT_IMMEDIATE) return 'shutdown';
         if (state !== OPEN) {
@@ -547,7 +608,7 @@ export class FrameRing {
           const lockDeadline = block ? deadline : performance.now() + NONBLOCKING_GRACE_MS;
           if (!(yield* this.#lockPut(lockDeadline))) return 'empty';
           unlockSide(words, PUT_LOCK, this.#waiter);
-          if (Atomics.load(words, COUNT) === 0) return 'shutdown';
+          if (itemCount(words) === 0) return 'shutdown';
           continue;
         }
         if (!block || expired(deadline)) return 'empty';
@@ -558,7 +619,7 @@ export class FrameRing {
       if (!(yield* this.#lockGet(block ? deadline : performance.now() + NONBLOCKING_GRACE_MS))) return 'empty';
       try {
         this.#refresh();
-        if (Atomics.load(words, COUNT) === 0) continue; // another consumer took it first
+        if (itemCount(words) === 0) continue; // another consumer took it first
         const taken = yield* this.#takeLocked(scratch, use);
         if (taken !== ABORTED) return taken;
       } finally {
@@ -641,7 +702,7 @@ export class FrameRing {
   /** After an immediate shutdown, drops what a put or get of this thread's own kept the shutdown from dropping. */
   *#drainIfShut(): Procedure<void> {
     const words = this.#words;
-    if (Atomics.load(words, SHUTDOWN) === SHUT_IMMEDIATE && Atomics.load(words, COUNT) > 0) yield* this.#drain();
+    if (Atomics.load(words, SHUTDOWN) === SHUT_IMMEDIATE && itemCount(words) > 0) yield* this.#drain();
   }
 
   /**
@@ -655,7 +716,7 @@ export class FrameRing {
     yield* this.#lockGet(FOREVER);
     try {
       this.#refresh();
-      while (Atomics.load(words, COUNT) > 0) {
+      while (itemCount(words) > 0) {
         const frame = this.#frame();
         if (frame.kind === WHOLE) {
           this.#advance(frame.length, WHOLE, true);

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FrameRing } from '../../src/queue/ring.js';
-import { CAPACITY, COUNT, GET_LOCK, HEADER_WORDS, MAX_CAPACITY, PUT_LOCK } from '../../src/queue/layout.js';
+import { CAPACITY, GET_LOCK, HEADER_WORDS, itemCount, MAX_CAPACITY, PUT_LOCK } from '../../src/queue/layout.js';
 import { atomicsWaiter } from '../../src/memory/waiter.js';
 import { runSync } from '../../src/memory/steps.js';
 import { ownerName, threadOwner } from '../../src/queue/side-lock.js';
@@ -39,7 +39,7 @@ test('a put already past its shutdown check still delivers to a get after shutdo
   let step = put.next('ok');
   while (!step.done) step = put.next('ok');
   assert.equal(step.value, undefined, 'the put delivered');
-  assert.equal(Atomics.load(words, COUNT), 1);
+  assert.equal(itemCount(words), 1);
 
   let got = get.next('ok');
   while (!got.done) got = get.next('ok');
@@ -58,7 +58,7 @@ test('an immediate shutdown waits for a put in flight and drops its item too', (
   while (!step.done) step = put.next('ok');
   let rest = shutdown.next('ok');
   while (!rest.done) rest = shutdown.next('ok');
-  assert.equal(Atomics.load(words, COUNT), 0, 'nothing left stranded');
+  assert.equal(itemCount(words), 0, 'nothing left stranded');
   assert.equal(runSync(r.events.join(performance.now() + 100), atomicsWaiter), true, 'join does not wait for a dropped item');
 });
 

@@ -24,7 +24,7 @@ import { FrameRing } from '../../src/queue/ring.js';
 import { PENDING } from '../../src/queue/ordered-store.js';
 import { ownerName, threadOwner } from '../../src/queue/side-lock.js';
 import {
-  CAPACITY, COUNT, GET_LOCK, GET_STREAM, HEAD, HEAD_WAITERS, HEADER_WORDS, MAX_CAPACITY, PUT_LOCK, PUT_STREAM, READING, TAIL,
+  CAPACITY, itemCount, TASKS, GET_LOCK, GET_STREAM, HEAD, HEAD_WAITERS, HEADER_WORDS, MAX_CAPACITY, PUT_LOCK, PUT_STREAM, READING, TAIL,
   TAIL_WAITERS, UNFINISHED,
 } from '../../src/queue/layout.js';
 import { Thread } from '../../src/run/thread.js';
@@ -118,7 +118,7 @@ function assertSettled(words: Int32Array): void {
   assert.equal(words[GET_LOCK], 0, 'getLock free');
   assert.equal(words[PUT_STREAM], 0, 'no stream being written');
   assert.equal(words[GET_STREAM], 0, 'no stream being read');
-  assert.equal(words[COUNT], 0, 'no item counted');
+  assert.equal(itemCount(words), 0, 'no item counted');
   assert.equal(words[HEAD], words[TAIL], 'no frame left in the ring');
 }
 
@@ -129,7 +129,7 @@ const smallRing = () => new Queue<unknown>({ ringBytes: 1024, maxRingBytes: 1024
 /** Waits until a writer parks halfway through a streamed item, holding putLock: nobody reads. */
 async function writerParkedMidStream(words: Int32Array): Promise<void> {
   await until(() => words[PUT_STREAM] === 1 && words[HEAD_WAITERS]! > 0, 'the writer to park mid-stream');
-  assert.equal(words[COUNT], 1, 'a streamed item counts from its first frame');
+  assert.equal(itemCount(words), 1, 'a streamed item counts from its first frame');
 }
 
 /**
@@ -235,7 +235,7 @@ test('a reader terminated mid-stream, holding getLock: the writer sees it, ends 
   queue.taskDone();
   assertSettled(words);
   // As in Python, an item a consumer took and never marked done stays unfinished.
-  assert.equal(words[UNFINISHED], 1, 'the item the dead reader took is the only unfinished task');
+  assert.equal(words[UNFINISHED]! & TASKS, 1, 'the item the dead reader took is the only unfinished task');
 });
 
 // --- step by step, with parties the main thread plays ---------------------
@@ -379,7 +379,7 @@ test(`${kind}: 4 producers and 4 consumers, some terminated at random moments: n
   t.after(() => Promise.all(all.map((party) => party.worker.terminate())));
   const state = () => {
     const lock = (index: number) => `${holder(words[index]!) ?? 'free'}${words[index] ? (isThreadAlive(holder(words[index]!)!) ? '' : ' (dead)') : ''}`;
-    return `putLock ${lock(PUT_LOCK)}, getLock ${lock(GET_LOCK)}, count ${words[COUNT]}, putStream ${words[PUT_STREAM]}, ` +
+    return `putLock ${lock(PUT_LOCK)}, getLock ${lock(GET_LOCK)}, count ${itemCount(words)}, putStream ${words[PUT_STREAM]}, ` +
       `getStream ${words[GET_STREAM]}, ring ${(words[TAIL]! - words[HEAD]!) >>> 0} bytes; live ${live.map((p) => `${p.role} ${p.id} (thread ${p.party.id}) phase ${shared.phase[slot(p.role, p.id)]} done ${shared.progress[slot(p.role, p.id)]}`).join(', ')}; errors ${all.flatMap((p) => p.errors).map(String).join('; ')}`;
   };
 
@@ -453,10 +453,10 @@ test(`${kind}: 4 producers and 4 consumers, some terminated at random moments: n
   assert.ok(unreturnedReceived <= inFlight.size);
   // Unfinished tasks: items received and not marked done, plus the items dead consumers took
   // (at least the missing ones; at most one per consumer killed in get, or in taskDone).
-  const unfinished = words[UNFINISHED]! - receivedNotDone;
+  const unfinished = (words[UNFINISHED]! & TASKS) - receivedNotDone;
   assert.ok(
     unfinished >= missing && unfinished <= consumersKilledInGet + killedIn('consumer', PHASE.inTaskDone),
-    `unfinished tasks ${words[UNFINISHED]}: ${receivedNotDone} received and not done, ${missing} missing, ${consumersKilledInGet} consumers killed in get`,
+    `unfinished tasks ${words[UNFINISHED]! & TASKS}: ${receivedNotDone} received and not done, ${missing} missing, ${consumersKilledInGet} consumers killed in get`,
   );
   assert.ok(returned > 1000, `only ${returned} items went through`);
   t.diagnostic(
