@@ -59,7 +59,7 @@ import { expired, FOREVER } from '../memory/deadline.js';
 import type { Procedure } from '../memory/steps.js';
 import type { Waiter } from '../memory/waiter.js';
 import { QueueEvents } from './events.js';
-import { lockSide, SELF, tryLockSide, unlockSide, type SideOwner } from './side-lock.js';
+import { CHECK_MS, lockSide, SELF, takeOverIfDead, tryLockSide, unlockSide, type SideOwner } from './side-lock.js';
 import {
   CAPACITY, COUNT, COUNT_WAITERS, HEAD_WAITERS, HEADER_WORDS, MAX_CAPACITY, MAXSIZE, OPEN, PUT_LOCK, SHUT_IMMEDIATE,
   SHUTDOWN, TASKS, TASKS_FLIP, UNFINISHED, WAKE,
@@ -438,6 +438,7 @@ export class OrderedStore {
 
   *get<R>(block: boolean, deadline: number, _scratch: () => Uint8Array, use: (item: RawItem) => R): Procedure<R | GetRefusal> {
     const words = this.#words;
+    let checkAt = performance.now() + CHECK_MS; // when to look whether a put was cut off past its commit point
     for (;;) {
       const seen = Atomics.load(words, WAKE);
       const state = Atomics.load(words, SHUTDOWN);
@@ -452,6 +453,15 @@ export class OrderedStore {
           continue;
         }
         if (!block || expired(deadline)) return 'empty';
+        if (performance.now() >= checkAt) {
+          checkAt = performance.now() + CHECK_MS;
+          // Its holder killed past a put's commit point: the item is not counted until somebody repairs.
+          if (takeOverIfDead(words, PUT_LOCK, this.#self)) {
+            this.#recover();
+            unlockSide(words, PUT_LOCK, this.#waiter);
+            continue;
+          }
+        }
         yield* this.events.park(COUNT_WAITERS, seen, deadline);
         continue;
       }

@@ -43,7 +43,7 @@ import type { Procedure } from '../memory/steps.js';
 import type { Waiter } from '../memory/waiter.js';
 import { QueueEvents } from './events.js';
 import type { StoredKey } from './priority-key.js';
-import { heldBy, lockSide, SELF, takeOverIfDead, tryLockSide, unlockSide, type SideOwner } from './side-lock.js';
+import { CHECK_MS, heldBy, lockSide, SELF, takeOverIfDead, tryLockSide, unlockSide, type SideOwner } from './side-lock.js';
 import {
   ABORT, COUNT, COUNT_WAITERS, DRAINING, FIRST, FRAME_HEADER, frameSize, GET_LOCK, GET_STREAM, HEAD, HEAD_WAITERS, LAST,
   MAXSIZE, MORE, OPEN, PUT_LOCK, PUT_STREAM, READING, SHUT_IMMEDIATE, SHUTDOWN, TAIL, TAIL_WAITERS, UNFINISHED, WHOLE,
@@ -235,6 +235,26 @@ export class FrameRing {
     return true;
   }
 
+  /**
+   * For a party that has waited {@link CHECK_MS} for a change: the other
+   * side's lock may be held by a process killed past a commit's point (its
+   * item, or its take, not yet counted where the waiter looks) — and only a
+   * party that takes that lock over finishes the commit. Takes it over if its
+   * holder is dead, repairs, lets go; true if it did.
+   */
+  *#repairOther(side: typeof PUT_LOCK | typeof GET_LOCK): Procedure<boolean> {
+    const words = this.#words;
+    if (Atomics.load(words, side) === 0 || !takeOverIfDead(words, side, this.#self)) return false;
+    try {
+      this.#refresh();
+      if (side === PUT_LOCK) this.#recoverPut();
+      else yield* this.#recoverGet();
+    } finally {
+      unlockSide(words, side, this.#waiter);
+    }
+    return true;
+  }
+
   get capacity(): number {
     return this.#capacity;
   }
@@ -395,6 +415,7 @@ export class FrameRing {
     // A non-blocking put still waits briefly for another producer's write in progress.
     const lockDeadline = block ? deadline : performance.now() + NONBLOCKING_GRACE_MS;
     let spaceSeen: number | undefined; // the event count when we last found too little room
+    let checkAt = performance.now() + CHECK_MS; // when to look whether a consumer died mid-commit
     for (;;) {
       const seen = spaceSeen ?? Atomics.load(words, WAKE);
       if (Atomics.load(words, SHUTDOWN) !== OPEN) return 'shutdown';
@@ -404,6 +425,10 @@ export class FrameRing {
       const full = maxsize > 0 && itemCount(words) >= maxsize;
       if (full || spaceSeen !== undefined) {
         if (!block || expired(deadline)) return 'full';
+        if (performance.now() >= checkAt) {
+          checkAt = performance.now() + CHECK_MS;
+          if (yield* this.#repairOther(GET_LOCK)) continue;
+        }
         if (spaceSeen === undefined || !(yield* this.#reclaim())) {
           yield* this.events.park(spaceSeen !== undefined ? HEAD_WAITERS : COUNT_WAITERS, seen, deadline);
         }
@@ -595,6 +620,7 @@ export class FrameRing {
 
   *#get<R>(block: boolean, deadline: number, scratch: () => Uint8Array, use: (item: RawItem) => R): Procedure<R | GetRefusal> {
     const words = this.#words;
+    let checkAt = performance.now() + CHECK_MS; // when to look whether a producer died mid-commit
     for (;;) {
       // Wait for an item without holding getLock, so a producer that needs
       // getLock (to grow the ring) never waits on a consumer that waits on it.
@@ -612,6 +638,10 @@ export class FrameRing {
           continue;
         }
         if (!block || expired(deadline)) return 'empty';
+        if (performance.now() >= checkAt) {
+          checkAt = performance.now() + CHECK_MS;
+          if (yield* this.#repairOther(PUT_LOCK)) continue;
+        }
         yield* this.events.park(COUNT_WAITERS, seen, deadline);
       }
       if (Atomics.load(words, SHUTDOWN) === SHUT_IMMEDIATE) return 'shutdown';
