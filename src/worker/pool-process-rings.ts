@@ -26,9 +26,11 @@ export interface ChildRings {
 
 /**
  * How long the child blocks before it lets its event loop run once: there it
- * learns that its parent is gone (the channel closes) and exits.
+ * learns that its parent is gone (the channel closes) and exits. Short, so
+ * an orphan does not linger (nor hold the stdout it shares with its parent
+ * open); an idle child then wakes four times a second, for microseconds.
  */
-const BLOCK_MS = 1000;
+const BLOCK_MS = 250;
 
 /** Bodies the pool sent on the channel, and the take waiting for the next one. */
 const bodies: ProcessBody[] = [];
