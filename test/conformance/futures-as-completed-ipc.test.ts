@@ -5,4 +5,4 @@
  */
 
 process.env.WEFT_CONFORMANCE_EXECUTORS = 'ProcessPoolExecutor (ipc)';
-await import('./futures-as-completed.test.ts');
+await import('./futures-as-completed.test.js');

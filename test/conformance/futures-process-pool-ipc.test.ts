@@ -5,4 +5,4 @@
  */
 
 process.env.WEFT_CONFORMANCE_EXECUTORS = 'ProcessPoolExecutor (ipc)';
-await import('./futures-process-pool.test.ts');
+await import('./futures-process-pool.test.js');
