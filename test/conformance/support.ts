@@ -47,7 +47,7 @@ import { runInNewContext } from 'node:vm';
 import { JoinableQueue, LifoQueue, PriorityQueue, Process, Queue, SimpleQueue, Thread } from '../../src/index.js';
 import { processes } from '../../src/scope/processes.js';
 import type { SharedArray } from '../../src/shared/array.js';
-import { COUNT_WAITERS, MAXSIZE, UNFINISHED } from '../../src/queue/layout.js';
+import { COUNT_WAITERS, MAXSIZE, TASKS, UNFINISHED } from '../../src/queue/layout.js';
 import { describe as describeShared } from '../../src/share/protocol.js';
 import { COND_WAITERS, EVENT_WAITERS, SEM_WAITERS } from '../../src/sync/layout.js';
 import { Condition } from '../../src/sync/condition.js';
@@ -468,7 +468,7 @@ export function queueWaiters(queue: Queue<any> | SimpleQueue<any>): () => number
 
 /** Upstream's `q.unfinished_tasks` (weft keeps it in a shared word and exposes no getter). */
 export function unfinishedTasks(queue: Queue<any>): number {
-  return Atomics.load(queueWords(queue), UNFINISHED);
+  return Atomics.load(queueWords(queue), UNFINISHED) & TASKS;
 }
 
 /** Upstream's `q.maxsize = n` (weft's `maxsize` is read-only: this writes the shared word). */
