@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CancelledError, WorkerDiedError } from '../../src/errors.js';
 import { processesAvailability } from '../../src/memory/native.js';
@@ -28,6 +29,30 @@ test('transport - the default is shared memory where the addon loads; an unknown
     name: 'RangeError',
     message: /transport must be 'shared-memory' or 'ipc', got pipes/,
   });
+});
+
+test('transport - without the addon the default is IPC; asking for shared memory says why it cannot be had', async () => {
+  const script = `
+    import { ProcessPoolExecutor } from './src/pool/process-pool.ts';
+    const pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+    console.log(pool.transport, await pool.submit((x) => x * 2, 21));
+    await pool.shutdown();
+    try {
+      new ProcessPoolExecutor({ transport: 'shared-memory' });
+    } catch (error) {
+      console.log(error.name, error.reason);
+    }
+  `;
+  const run = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, WEFT_NATIVE_ADDON: join(root, 'no-such-addon.node') },
+  });
+  let out = '';
+  run.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const code = await within(new Promise((resolve) => run.once('close', resolve)), 30_000, 'the script');
+  assert.equal(code, 0);
+  assert.deepEqual(out.trim().split('\n'), ['ipc 42', 'ProcessesScopeUnavailableError not-built']);
 });
 
 test('rings - arguments and results larger than a ring cross both ways, in order with the small ones around them', { skip }, async () => {
