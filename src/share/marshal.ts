@@ -168,7 +168,7 @@ class Encoder {
     if (scope === 'threads') {
       this.#fail(
         `is a threads-scope ${kind}, which lives in this process's memory and cannot reach another process; ` +
-          `create it from the processes context instead (processes.${kind})`,
+          `create it from the processes context instead (${kind === 'Connection' ? 'an end of processes.Pipe()' : `processes.${kind}`})`,
       );
     }
     const registration = registrationOf(kind);

@@ -7,6 +7,7 @@ import { processes } from '../../src/scope/processes.js';
 import { Queue as ThreadsQueue } from '../../src/queue/queue.js';
 import { Lock as ThreadsLock } from '../../src/sync/lock.js';
 import { Connection } from '../../src/queue/connection.js';
+import { Pipe } from '../../src/queue/pipe.js';
 import { DataCloneError, EOFError, QueueEmptyError } from '../../src/errors.js';
 import { SCOPE } from '../../src/share/protocol.js';
 import type { Queue } from '../../src/queue/queue.js';
@@ -278,6 +279,7 @@ test('a threads-scope shareable put on a processes queue: a DataCloneError namin
       /processes\.Lock/.test(error.message),
   );
   assert.throws(() => queue.putSync([new ThreadsQueue()]), /item\[0\] is a threads-scope Queue.*processes\.Queue/);
+  assert.throws(() => queue.putSync({ end: Pipe()[0] }), /item\.end is a threads-scope Connection.*an end of processes\.Pipe\(\)/);
   assert.throws(
     () => queue.putSync({ bytes: new Int32Array(new SharedArrayBuffer(8)) }),
     (error: unknown) => error instanceof DataCloneError && /item\.bytes is shared memory of this process only/.test(error.message),
