@@ -181,6 +181,38 @@ test('an item larger than the ring streams through it to another process, whole'
   assert.equal(sums.value, expected + big.length * 1e6);
 });
 
+test('queues grow in processes memory: the ring and the LIFO arena take items past their initial size (in place, in the reserved segment)', async () => {
+  // 64 KiB to start; processes memory reserves the maximum up front and the queue uses more of it as it grows.
+  const fifo = new processes.Queue<Uint8Array>();
+  const lifo = new processes.LifoQueue<Uint8Array>();
+  const sums = new processes.SharedArray('d', 2, { lock: false });
+  const child = new Process({
+    target: (fifo: Queue<Uint8Array>, lifo: Queue<Uint8Array>, sums: { set(i: number, v: number): void }) => {
+      const total = (bytes: Uint8Array) => bytes.reduce((sum, byte) => sum + byte, 0) + bytes.length * 1e6;
+      let a = 0;
+      let b = 0;
+      for (let i = 0; i < 3; i++) a += total(fifo.getSync({ timeout: 30_000 }));
+      for (let i = 0; i < 3; i++) b += total(lifo.getSync({ timeout: 30_000 }));
+      sums.set(0, a);
+      sums.set(1, b);
+    },
+    args: [fifo, lifo, sums],
+  });
+  // Put before the child starts: nobody takes, so both must hold all three at once.
+  const items = [300_000, 500_000, 700_000].map((n) => new Uint8Array(n).map((_, i) => (i * 7) % 256));
+  for (const item of items) {
+    fifo.putSync(item, { timeout: 10_000 });
+    lifo.putSync(item, { timeout: 10_000 });
+  }
+  assert.equal(fifo.qsize(), 3);
+  assert.equal(lifo.qsize(), 3);
+  child.start();
+  await finished(child);
+  const expected = items.reduce((sum, item) => sum + item.reduce((s, byte) => s + byte, 0) + item.length * 1e6, 0);
+  assert.equal(sums.get(0), expected);
+  assert.equal(sums.get(1), expected);
+});
+
 test('Pipe: send / recv and bytes across processes both ways; close gives the other side EOF', async () => {
   const [parent, childEnd] = processes.Pipe();
   const child = new Process({
