@@ -8,7 +8,10 @@ import { Queue as ThreadsQueue } from '../../src/queue/queue.js';
 import { Lock as ThreadsLock } from '../../src/sync/lock.js';
 import { Connection } from '../../src/queue/connection.js';
 import { Pipe } from '../../src/queue/pipe.js';
-import { DataCloneError, EOFError, QueueEmptyError } from '../../src/errors.js';
+import { DataCloneError, EOFError, QueueEmptyError, QueueFullError } from '../../src/errors.js';
+import { PUT_LOCK, PUT_STAMP } from '../../src/queue/layout.js';
+import { describe } from '../../src/share/protocol.js';
+import { sourceUrl } from '../support/processes.js';
 import { SCOPE } from '../../src/share/protocol.js';
 import type { Queue } from '../../src/queue/queue.js';
 import type { JoinableQueue } from '../../src/queue/joinable-queue.js';
@@ -298,6 +301,38 @@ test('a processes SharedArray buffer inside an item is the same memory in the ot
   await queue.put({ view: array.view as Int32Array });
   await finished(child);
   assert.deepEqual([...(array.view as Int32Array)], [10, 20, 30, 40]);
+});
+
+test('a side lock whose holder id now names a thread that started at another time (pid reuse) is taken over; a live holder is not', async () => {
+  const queue = new processes.Queue<number>();
+  const { words } = (queue as unknown as { [describe](): { words: Int32Array } })[describe]();
+  const holding = new processes.Event();
+  // A child writes itself into putLock as its holder — kernel thread id and start-time stamp — and stays alive.
+  const child = new Process({
+    target: async (queue: Queue<number>, holding: Event, memoryUrl: string, layoutUrl: string) => {
+      const words = (queue as unknown as Record<symbol, () => { words: Int32Array }>)[Symbol.for('weft.describe')]!().words;
+      const { processesMemory } = await import(memoryUrl);
+      const { PUT_LOCK, PUT_STAMP } = await import(layoutUrl);
+      Atomics.store(words, PUT_LOCK, processesMemory.selfId() << 1);
+      Atomics.store(words, PUT_STAMP, processesMemory.selfStamp());
+      holding.set();
+      await new Promise(() => setInterval(() => {}, 1_000));
+    },
+    args: [queue, holding, sourceUrl('memory/processes-memory.ts'), sourceUrl('queue/layout.ts')],
+  });
+  child.start();
+  try {
+    assert.equal(await holding.wait({ timeout: 30_000 }), true);
+    assert.throws(() => queue.putSync(1, { timeout: 300 }), QueueFullError, 'a live holder keeps its lock');
+    // The same id, but the stamp of another thread: the one that took the lock is gone and its id reused.
+    Atomics.add(words, PUT_STAMP, 1);
+    queue.putSync(2, { timeout: 10_000 });
+    assert.equal(queue.getSync({ timeout: 1_000 }), 2, 'the put took the lock over and delivered');
+    assert.equal(Atomics.load(words, PUT_LOCK), 0, 'and let it go');
+  } finally {
+    child.kill();
+    await child.join();
+  }
 });
 
 test('a threads-scope shareable put on a processes queue: a DataCloneError naming it and the class to use; nothing is put', () => {
