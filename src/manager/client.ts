@@ -156,6 +156,10 @@ export class ClientConnection {
     let written;
     try {
       written = encodeInto(message, 'a', 'args');
+      if (this.#rings !== undefined && written.length > RING_LARGEST) {
+        message.q = 1; // too big for the ring: on the socket, where its marker on the ring says (see #flushBacklog)
+        written = encodeInto(message, 'a', 'args');
+      }
       this.#framed.checkSize(written.length, 'the request');
     } catch (error) {
       return Promise.reject(error);
@@ -187,6 +191,7 @@ export class ClientConnection {
     }
     if (this.#backlog.length > 0 || !this.#write(rings.requests, written.bytes, written.length)) {
       this.#backlog.push(written.bytes.slice(0, written.length));
+      this.#flushBacklog(rings.requests);
     }
     this.#lastActivity = performance.now();
     this.#schedule();
@@ -201,15 +206,17 @@ export class ClientConnection {
 
   /**
    * Moves backlogged requests to the ring, in order. One too big for the
-   * ring goes on the socket once the server has read everything before it
-   * from the ring (so it cannot overtake them).
+   * ring goes on the socket, and an empty message — a marker — on the ring
+   * in its place: the server runs it when it reads the marker, so it
+   * neither overtakes the ring requests before it nor falls behind those
+   * after it.
    */
   #flushBacklog(requests: Ring): void {
     const backlog = this.#backlog;
     while (backlog.length > 0) {
       const bytes = backlog[0]!;
       if (bytes.length > RING_LARGEST) {
-        if (!requests.drained()) return;
+        if (!this.#write(requests, bytes, 0)) return;
         this.#framed.send(bytes);
       } else if (!this.#write(requests, bytes, bytes.length)) {
         return;

@@ -29,6 +29,13 @@ export interface RingLink {
   readonly replies: Ring;
   /** Handles one request read from the ring (a copy of its bytes). */
   readonly onMessage: (message: Uint8Array) => void;
+  /**
+   * Handles a marker read from the ring (an empty message): the client's
+   * next request is on the socket. Sets {@link held} if it has not come yet.
+   */
+  readonly onMarker: () => void;
+  /** Read nothing more from this ring until the request a marker announced comes on the socket. */
+  held: boolean;
   /** The client scribbled on the ring: close its connection. */
   readonly onCorrupt: (error: RingCorruptError) => void;
   /** The client has written on its ring (so it reads replies there too). */
@@ -60,7 +67,7 @@ export class RingPump {
   /** Reads up to {@link BATCH} requests of `link`; returns how many. */
   #drain(link: RingLink): number {
     let count = 0;
-    while (count < BATCH && this.#links.has(link)) {
+    while (count < BATCH && !link.held && this.#links.has(link)) {
       let message: Uint8Array | undefined;
       try {
         message = link.requests.read();
@@ -72,7 +79,8 @@ export class RingPump {
       if (message === undefined) break;
       link.live = true;
       count++;
-      link.onMessage(message);
+      if (message.length === 0) link.onMarker();
+      else link.onMessage(message);
     }
     return count;
   }
@@ -114,7 +122,8 @@ export class RingPump {
       this.#running = false;
     }
     let missed = false;
-    for (const link of this.#links) if (!link.requests.sleepOnSocket()) missed = true;
+    // A held link needs no doorbell: the socket request it waits for wakes the pump.
+    for (const link of this.#links) if (!link.held && !link.requests.sleepOnSocket()) missed = true;
     if (missed) void this.#run();
   }
 }

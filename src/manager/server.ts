@@ -80,7 +80,12 @@ interface Link {
   segment?: string;
   /** When a request last came on the ring (the socket's idle timer does not see those). */
   lastRing: number;
+  /** Requests that came on the socket before the ring's marker for them was read. */
+  readonly early: Record<string, unknown>[];
 }
+
+/** The most requests a client may have on the socket ahead of their markers on its ring. */
+const MAX_EARLY = 1024;
 
 /** The server of a manager; `listen()` to start, `close()` to stop. */
 export class ManagerServer {
@@ -161,7 +166,7 @@ export class ManagerServer {
     const limits = this.#options;
     const framed = new FramedSocket(socket, limits, HANDSHAKE_MAX_FRAME_BYTES);
     const peer = new Peer((value) => this.#local(value));
-    const link: Link = { peer, framed, lastRing: 0 };
+    const link: Link = { peer, framed, lastRing: 0, early: [] };
     socket.on('close', () => {
       this.#sockets.delete(socket);
       this.#closeRing(link);
@@ -209,6 +214,32 @@ export class ManagerServer {
       framed.socket.destroy();
       return;
     }
+    if (message.q === 1 && link.ring !== undefined) this.#socketRequest(link, message);
+    else this.#handle(link, message, callId);
+  }
+
+  /**
+   * A request a ring client sent on the socket (too big for its ring): it
+   * runs where the client put its marker on the ring, not before the ring
+   * requests ahead of it.
+   */
+  #socketRequest(link: Link, message: Record<string, unknown>): void {
+    const ring = link.ring!;
+    if (ring.held) {
+      ring.held = false;
+      this.#handle(link, message, message.i as number);
+      this.#pump.wake();
+    } else if (link.early.length >= MAX_EARLY) {
+      link.framed.socket.destroy(); // no well-behaved client gets this far ahead of its ring
+    } else {
+      link.early.push(message);
+      this.#pump.wake();
+    }
+  }
+
+  #handle(link: Link, message: Record<string, unknown>, callId: number): void {
+    const { peer, framed } = link;
+    if (framed.socket.destroyed) return;
     let result: unknown;
     try {
       result = message.op === 'ring' ? this.#openRing(link) : this.#dispatch(peer, message);
@@ -257,6 +288,12 @@ export class ManagerServer {
         link.lastRing = performance.now();
         this.#receive(link, message);
       },
+      onMarker: () => {
+        const next = link.early.shift();
+        if (next === undefined) link.ring!.held = true;
+        else this.#handle(link, next, next.i as number);
+      },
+      held: false,
       onCorrupt: () => link.framed.socket.destroy(),
     };
     this.#pump.add(link.ring);

@@ -16,7 +16,7 @@
  * ```
  *
  * A message is a u32 length and that many bytes (one encoded manager
- * message, as a socket frame carries), padded to 4; one that would cross the
+ * message, as a socket frame carries; none: a marker, see client.ts), padded to 4; one that would cross the
  * end of the ring is preceded by a PAD word and starts at 0. Positions are
  * byte counters wrapping at 2^32. Each word has one writer (a sleep word:
  * its reader sets it, its writer clears it).
@@ -116,11 +116,6 @@ class Ring {
     if (Atomics.load(this.#control, this.#sleep) === 0) return Written.Done;
     Atomics.store(this.#control, this.#sleep, 0);
     return Written.RingDoorbell;
-  }
-
-  /** Whether the reader has consumed everything written. */
-  drained(): boolean {
-    return Atomics.load(this.#control, this.#head) === this.#position;
   }
 
   // --- reader ---------------------------------------------------------------

@@ -7,10 +7,14 @@
  *
  * ```text
  *  request   { i: call id (0: no reply), op: 'create' | 'call' | 'incref' | 'decref',
- *              t?: typeid, id?: object id, m?: method, a: args, x?: 1 }
+ *              t?: typeid, id?: object id, m?: method, a: args, x?: 1, q?: 1 }
  *  reply     { i, ok: true, v: value, x?: 1, t?: proxy token of a new object }
  *            { i, ok: false, e: { name, message, code?, fields? } }
  * ```
+ *
+ * `q: 1` marks a request a client with shared-memory rings sent on the
+ * socket (too big for its ring): the server runs it where the client's
+ * marker on the ring says (shm-ring.ts).
  *
  * `x: 1` marks `a` / `v` as a marshal envelope `{ value, patches }`: the
  * value held manager proxies, each replaced by its token (typeid, object id,
