@@ -19,7 +19,12 @@
         "src/parking.cc"
       ],
       "cflags_cc": ["-std=gnu++17", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-cast-function-type"],
-      "libraries": ["-lpthread", "-lrt"]
+      "libraries": ["-lpthread", "-lrt"],
+      # Never unloaded: a worker thread that loaded the addon has it closed
+      # when its environment ends, but V8 frees that worker's shared buffers
+      # later (at isolate teardown), calling the addon's deleter — which
+      # must still be mapped then.
+      "ldflags": ["-Wl,-z,nodelete"]
     }
   ]
 }

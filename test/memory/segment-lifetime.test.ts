@@ -117,3 +117,33 @@ test('nothing of this file is left but its own segments', () => {
   const others = shmEntries().filter((name) => !name.includes(`.${process.pid}.`));
   assert.deepEqual(others, []);
 });
+
+// The addon is loaded only in a worker thread; the process exits with the worker
+// still running. Node closes the worker's addons before V8 frees the worker's
+// buffers, whose deleter is the addon's: it must still be mapped (it was not
+// once: exit by SIGSEGV). The worker (eval'd, so CommonJS and no tsx) loads
+// the addon by its path, as native.ts does.
+test('a process exiting while a worker thread maps segments exits cleanly, and gives them back', async () => {
+  const run = child(`
+    import { Worker } from 'node:worker_threads';
+    import { segmentPrefix } from ${src('memory/segment-names.ts')};
+    const addon = new URL('../native/build/Release/weft.node', ${src('index.ts')}).pathname;
+    const worker = new Worker(\`
+      const { parentPort, workerData } = require('node:worker_threads');
+      const addon = require(workerData.addon);
+      const layout = addon.segmentLayout;
+      globalThis.kept = [
+        addon.arenaAllocate(workerData.prefix, 64, 1 << 20),
+        addon.segmentCreate(workerData.prefix, 1 << 20, layout.kindBlock, 0, layout.reserve | layout.uniqueName),
+      ];
+      parentPort.postMessage('mapped');
+      setInterval(() => {}, 1000);
+    \`, { eval: true, execArgv: [], workerData: { addon, prefix: segmentPrefix() } });
+    worker.unref();
+    worker.once('message', (message) => console.log(JSON.stringify(message)));
+  `);
+  assert.equal(await run.json(), 'mapped');
+  const exit = await run.exited;
+  assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 0, signal: null }, exit.stderr);
+  assert.deepEqual(entriesOf(run.pid), []);
+});
