@@ -22,10 +22,13 @@ if (files.length === 0) {
   console.error(`no test files match ${filter.join(' ')}`);
   process.exit(1);
 }
-const reporter = process.env.CI ? 'spec' : 'spec';
+const reporter = 'spec';
+// Test files run two at a time: most of the suite's time is spent waiting
+// (timeouts, child processes starting), not computing.
+const concurrency = Number(process.env.WEFT_TEST_CONCURRENCY ?? 2);
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-reporter=${reporter}`, '--test-timeout=120000', ...files],
+  ['--import', 'tsx', '--test', `--test-reporter=${reporter}`, '--test-timeout=120000', `--test-concurrency=${concurrency}`, ...files],
   { cwd: root, stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);
