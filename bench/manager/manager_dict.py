@@ -3,7 +3,8 @@ used from `clients` child processes at once. Each child waits at a barrier,
 sets n items (keys 'c{client}key0'..'c{client}key{k-1}' in turn, values
 0..n-1), waits at the barrier again, gets them back and sums the values; it
 times each phase on its own clock and sends the figures to the parent, which
-prints one JSON line. Manager and process start-up are not timed."""
+prints one JSON line. Manager and process start-up are not timed, nor a
+warm-up of WARMUP sets and gets."""
 
 import json
 import sys
@@ -11,8 +12,15 @@ import time
 from multiprocessing import Barrier, Manager, Process, Queue
 
 
+WARMUP = 10_000
+
+
 def child(d, client, n, keys, barrier, out):
     names = [f'c{client}key{i}' for i in range(keys)]
+    # Untimed warm-up, as the weft clients make (the same count).
+    for i in range(WARMUP):
+        d[names[i % keys]] = i
+        d[names[i % keys]]
     barrier.wait()
     started = time.perf_counter()
     for i in range(n):
