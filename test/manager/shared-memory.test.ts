@@ -110,7 +110,12 @@ test('a client process SIGKILLed in the middle of ring calls leaves no lock held
   });
   child.start();
   assert.equal(await started.wait({ timeout: 20_000 }), true);
-  await sleep(50);
+  // Killed only once it is seen calling (its sets reach the dict).
+  const deadline = performance.now() + 20_000;
+  while (((await d.get('busy')) ?? 0) < 10) {
+    assert.ok(performance.now() < deadline, 'the child never called');
+    await sleep(2);
+  }
   assert.equal(await lock.locked(), true);
   child.kill(); // SIGKILL
   await child.join();

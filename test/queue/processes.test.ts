@@ -12,6 +12,7 @@ import { DataCloneError, EOFError, QueueEmptyError, QueueFullError } from '../..
 import { PUT_LOCK, PUT_STAMP } from '../../src/queue/layout.js';
 import { describe } from '../../src/share/protocol.js';
 import { sourceUrl } from '../support/processes.js';
+import { queueWaiters } from '../conformance/support.js';
 import { SCOPE } from '../../src/share/protocol.js';
 import type { Queue } from '../../src/queue/queue.js';
 import type { JoinableQueue } from '../../src/queue/joinable-queue.js';
@@ -106,7 +107,13 @@ test('a child blocked in getSync is woken by the parent', async () => {
   });
   child.start();
   assert.equal(await waiting.wait({ timeout: 30_000 }), true);
-  await new Promise((resolve) => setTimeout(resolve, 50)); // let it park
+  // The child counts itself among the queue's parked getters: then the put below must wake it.
+  const parked = queueWaiters(queue);
+  const deadline = performance.now() + 30_000;
+  while (parked() < 1) {
+    assert.ok(performance.now() < deadline, 'the child never parked in getSync');
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
   await queue.put(21);
   await finished(child);
   assert.equal(result.value, 42);
