@@ -64,13 +64,20 @@ test('a block a child creates is attached by name in the parent, and outlives th
   const name = fresh('child-made');
   const run = child(`
     import { processes } from ${src('scope/processes.ts')};
-    const block = new processes.SharedMemory({ name: process.argv[1], create: true, size: 8 });
+    import { futexWaiter } from ${src('memory/futex-waiter.ts')};
+    const block = new processes.SharedMemory({ name: process.argv[1], create: true, size: 16 });
     block.buf.set([1, 2, 3, 4, 5, 6, 7, 8]);
     console.log('made');
+    // Exit only once the parent has attached: until then the name is the child's alone.
+    const words = new Int32Array(block.buf.buffer, block.buf.byteOffset, 4);
+    while (Atomics.load(words, 3) !== 1) futexWaiter.wait(words, 3, 0, performance.now() + 10_000);
   `, { args: [name] });
   assert.equal(await run.line(), 'made');
-  const attached = new SharedMemory({ name, size: 8 });
-  assert.deepEqual([...attached.buf], [1, 2, 3, 4, 5, 6, 7, 8]);
+  const attached = new SharedMemory({ name, size: 16 });
+  assert.deepEqual([...attached.buf.subarray(0, 8)], [1, 2, 3, 4, 5, 6, 7, 8]);
+  const words = new Int32Array(attached.buf.buffer, attached.buf.byteOffset, 4);
+  Atomics.store(words, 3, 1);
+  futexWaiter.notify(words, 3, 1);
   assert.equal((await run.exited).code, 0);
   assert.deepEqual(entry(name), [blockSegment(name)], 'still mapped here: the name stays');
   attached.buf[0] = 9;
