@@ -126,6 +126,12 @@ async function toArray<T>(input: Input<T>): Promise<T[]> {
   return out;
 }
 
+/** Copies `values` into `out` from `at` on; returns the index after them. (A function of its own, so the loop is optimized early.) */
+function copyInto(out: unknown[], at: number, values: unknown[]): number {
+  for (let i = 0; i < values.length; i++) out[at++] = values[i];
+  return at;
+}
+
 /** Python's default `chunksize` for `map`: about four chunks per worker. */
 function defaultChunksize(length: number, workers: number): number {
   if (length === 0) return 1;
@@ -206,9 +212,7 @@ abstract class BasePool {
     const out: unknown[] = new Array(list.length);
     let at = 0;
     try {
-      for (const future of futures) {
-        for (const result of chunkValues(await future)) out[at++] = result;
-      }
+      for (const future of futures) at = copyInto(out, at, chunkValues(await future));
     } catch (error) {
       for (const future of futures) future.cancel();
       throw error;

@@ -10,6 +10,7 @@
  * waits without blocking, so what the tasks started still runs.
  */
 
+import { deserialize } from 'node:v8';
 import { hold, release } from '../memory/keep-alive.js';
 import { decodeItem } from '../queue/codec.js';
 import { sendError } from '../run/error-transfer.js';
@@ -18,6 +19,7 @@ import type { TargetDescription } from '../run/task.js';
 import { decodeAsync, type Destination, type Envelope } from '../share/marshal.js';
 import { loadBuiltins } from '../worker/load-builtins.js';
 import { needsRevival, unpack, type ProcessBody } from './transport/process-body.js';
+import { IncomingLane, IN_LANE, LANE } from './transport/lanes.js';
 import { largestBody, wake, type MessageRing, type SleepWord } from './transport/ring.js';
 import {
   CHUNK, DEFINE, encodeBody, INIT_FAILED, ITEMS, ItemWriter, KIND_MASK, ON_PORT, PARTIAL, REPORT_START, RETURNED, send, serializedEnvelope, SERIALIZED,
@@ -77,6 +79,8 @@ class RingWorker {
   readonly #largest: number;
   readonly #writer = new ItemWriter(4096);
   readonly #targets = new Map<number, AnyFunction>();
+  /** Where the pool's large bodies come, once it has announced it. */
+  readonly #lane = new IncomingLane();
   #builtinsLoaded = false;
 
   constructor(start: RingWorkerStart) {
@@ -101,15 +105,17 @@ class RingWorker {
     this.#publish();
   }
 
-  #encode(value: unknown, root: string): Body {
-    return encodeBody(value, root, this.#writer, this.#largest, false, this.#side.destination);
+  /** `dense`: `value` is an array with no holes or other properties (see `encodeBody`'s `args`). */
+  #encode(value: unknown, root: string, dense = false): Body {
+    return encodeBody(value, root, this.#writer, this.#largest, dense, this.#side.destination);
   }
 
-  #replyValue(seq: number, micros: number, value: unknown): void {
+  /** `chunk`: `value` is what a chunk returned (a dense list of results, or a PartialChunk). */
+  #replyValue(seq: number, micros: number, value: unknown, chunk: boolean): void {
     const partial = value instanceof PartialChunk;
     let body: Body;
     try {
-      body = this.#encode(partial ? partialBody(value) : value, 'result');
+      body = partial ? this.#encode(partialBody(value), 'result') : this.#encode(value, 'result', chunk);
     } catch (error) {
       this.#replyError(seq, micros, error);
       return;
@@ -134,10 +140,18 @@ class RingWorker {
   #take(at: number): unknown {
     const down = this.#down;
     const word = down.word(at, 0);
+    if ((word & IN_LANE) !== 0) {
+      const serialized = (word & SERIALIZED) !== 0;
+      const body = this.#lane.take(serialized);
+      down.consume(at);
+      return serialized ? this.#revive(body as Envelope) : body;
+    }
     if ((word & ON_PORT) !== 0) {
+      const serialized = (word & SERIALIZED) !== 0;
       const aside = this.#side.next();
       down.consume(at);
-      return aside instanceof Promise ? aside.then((sent) => this.#revive(sent)) : this.#revive(aside);
+      const revive = (sent: ProcessBody): Promise<unknown> => this.#revive(serialized ? (deserialize(sent as Uint8Array) as Envelope) : sent);
+      return aside instanceof Promise ? aside.then(revive) : revive(aside);
     }
     if ((word & SERIALIZED) !== 0) {
       const envelope = serializedEnvelope(down, at);
@@ -204,6 +218,11 @@ class RingWorker {
         down.consume(at);
         return;
       }
+      if (kind === LANE) {
+        this.#lane.attach(down, at);
+        down.consume(at);
+        continue;
+      }
       if (kind === DEFINE) {
         try {
           const description = (await this.#take(at)) as TargetDescription;
@@ -218,7 +237,9 @@ class RingWorker {
       }
       // A task, unless the pool took it back first (a cancelled future).
       if (!down.claim(at)) {
-        if ((down.word(at, 0) & ON_PORT) !== 0) await this.#side.next();
+        const word = down.word(at, 0);
+        if ((word & IN_LANE) !== 0) this.#lane.skip();
+        else if ((word & ON_PORT) !== 0) await this.#side.next();
         down.consume(at);
         this.#reply(SKIPPED, seq, 0, undefined);
         continue;
@@ -241,7 +262,7 @@ class RingWorker {
             release();
           }
         }
-        this.#replyValue(seq, Math.round((performance.now() - began) * 1000), result);
+        this.#replyValue(seq, Math.round((performance.now() - began) * 1000), result, (flags & CHUNK) !== 0);
       } catch (error) {
         this.#replyError(seq, Math.round((performance.now() - began) * 1000), error);
       }

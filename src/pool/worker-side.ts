@@ -31,23 +31,48 @@ export function partialBody(chunk: PartialChunk): [unknown[], [number, SentError
 
 /**
  * Runs `fn` on each element of a chunk (map's `chunksize`) — an argument
- * list, or with `items` one argument — in order. Resolves to the results,
- * or, if any call threw, to a {@link PartialChunk}: every input gets its own
- * outcome, as with `chunksize` 1.
+ * list, or with `items` one argument — in order. Returns the results, or,
+ * if any call threw, a {@link PartialChunk}: every input gets its own
+ * outcome, as with `chunksize` 1. While the calls return plain values this
+ * is one synchronous loop; from the first call that returns a thenable on,
+ * each result is awaited in turn, and the outcome is a promise.
  */
-export async function runChunk(fn: AnyFunction, chunk: unknown[], items: boolean): Promise<unknown[] | PartialChunk> {
-  const results: unknown[] = [];
+export function runChunk(fn: AnyFunction, chunk: unknown[], items: boolean): unknown[] | PartialChunk | Promise<unknown[] | PartialChunk> {
+  const length = chunk.length;
+  const results: unknown[] = new Array(length);
   let failures: [number, unknown][] | undefined;
-  for (let i = 0; i < chunk.length; i++) {
+  for (let i = 0; i < length; i++) {
     let result: unknown;
     try {
       result = items ? fn(chunk[i]) : fn(...(chunk[i] as unknown[]));
-      if (isThenable(result)) result = await result;
     } catch (error) {
       (failures ??= []).push([i, error]);
-      result = undefined;
+      results[i] = undefined;
+      continue;
     }
-    results.push(result);
+    if (isThenable(result)) return finishChunk(fn, chunk, items, results, failures, i, result);
+    results[i] = result;
+  }
+  return failures === undefined ? results : new PartialChunk(results, failures);
+}
+
+/** {@link runChunk} from the call at `i`, whose result is the thenable `pending`, on. */
+async function finishChunk(
+  fn: AnyFunction, chunk: unknown[], items: boolean, results: unknown[], failures: [number, unknown][] | undefined, i: number, pending: PromiseLike<unknown>,
+): Promise<unknown[] | PartialChunk> {
+  for (;;) {
+    try {
+      results[i] = await pending;
+    } catch (error) {
+      (failures ??= []).push([i, error]);
+      results[i] = undefined;
+    }
+    if (++i === chunk.length) break;
+    try {
+      pending = Promise.resolve(items ? fn(chunk[i]) : fn(...(chunk[i] as unknown[])));
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
   }
   return failures === undefined ? results : new PartialChunk(results, failures);
 }

@@ -8,7 +8,7 @@
  */
 
 import {
-  ARRAY, END, FALSE, FLOAT64, INT32, LATIN1, NULL, OBJECT, REF, SHORT_LATIN1, SMALL_INT, SPARSE_ARRAY, TRUE,
+  ARRAY, END, FALSE, FLOAT64, FLOAT64_ARRAY, INT32, INT32_ARRAY, LATIN1, NULL, OBJECT, REF, SHORT_LATIN1, SMALL_INT, SPARSE_ARRAY, TRUE,
   UNDEFINED, UTF16,
 } from './codec-tags.js';
 import { corrupt } from './codec-errors.js';
@@ -137,6 +137,8 @@ export class Decoder {
       case ARRAY: return this.array();
       case REF: return this.ref();
       case SPARSE_ARRAY: return this.sparseArray();
+      case INT32_ARRAY: return this.numbers(4);
+      case FLOAT64_ARRAY: return this.numbers(8);
       default: return decodeBuiltin(this, tag);
     }
   }
@@ -219,6 +221,21 @@ export class Decoder {
     const n = this.count('an array length');
     const a = this.keep([] as unknown[]);
     for (let i = 0; i < n; i++) a.push(this.value());
+    return a;
+  }
+
+  /** An INT32_ARRAY (`width` 4) or FLOAT64_ARRAY (8): read through a typed array over the bytes (over a copy if they are not aligned). */
+  numbers(width: 4 | 8): number[] {
+    const n = this.count('an array length');
+    const start = this.take(n * width, 'an array of numbers');
+    const bytes = this.bytes;
+    const at = bytes.byteOffset + start;
+    const aligned = at % width === 0;
+    const buffer = aligned ? bytes.buffer : bytes.slice(start, start + n * width).buffer;
+    const offset = aligned ? at : 0;
+    const view = width === 4 ? new Int32Array(buffer, offset, n) : new Float64Array(buffer, offset, n);
+    const a = this.keep(new Array<number>(n));
+    for (let i = 0; i < n; i++) a[i] = view[i]!;
     return a;
   }
 

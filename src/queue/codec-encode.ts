@@ -6,8 +6,8 @@
 
 import { types } from 'node:util';
 import {
-  ARRAY, BIGINT64, END, FALSE, FLOAT64, INT32, NULL, OBJECT, REF, SHARED_ARRAY_BUFFER, SHORT_LATIN1, SHORT_LIMIT,
-  SMALL_INT, SPARSE_ARRAY, TRUE, UNDEFINED,
+  ARRAY, BIGINT64, END, FALSE, FLOAT64, FLOAT64_ARRAY, INT32, INT32_ARRAY, NULL, OBJECT, REF, SHARED_ARRAY_BUFFER, SHORT_LATIN1,
+  SHORT_LIMIT, SMALL_INT, SPARSE_ARRAY, TRUE, UNDEFINED,
 } from './codec-tags.js';
 import { uncloneable } from './codec-errors.js';
 import { bigBigint, encodeBuiltin, longString, type NotPlainData } from './codec-encode-builtins.js';
@@ -24,6 +24,10 @@ const scratchF64 = new Float64Array(1);
 const scratchI64 = new BigInt64Array(scratchF64.buffer);
 const scratchU32 = new Uint32Array(scratchF64.buffer);
 const LO = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
+/** Typed arrays are host-endian and the format little-endian: number arrays are copied as typed arrays only where those agree. */
+const LITTLE_ENDIAN = LO === 0;
+/** Dense arrays of numbers at least this long go as INT32_ARRAY / FLOAT64_ARRAY. */
+const NUMBER_RUN = 16;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
@@ -285,9 +289,39 @@ export class Encoder {
   denseArray(a: unknown[]): void {
     this.seen(a);
     const n = a.length;
+    if (n >= NUMBER_RUN && LITTLE_ENDIAN && typeof a[0] === 'number' && this.numbers(a)) return;
     this.byte(ARRAY);
     this.varuint(n);
     for (let i = 0; i < n; i++) this.value(a[i]);
+  }
+
+  /**
+   * Writes `a`, a dense array, as INT32_ARRAY or FLOAT64_ARRAY if all its
+   * elements are numbers, and returns true; false, writing nothing, if not.
+   */
+  numbers(a: unknown[]): boolean {
+    const n = a.length;
+    let ints = true;
+    for (let i = 0; i < n; i++) {
+      const v = a[i];
+      if (typeof v !== 'number') return false;
+      if (ints && ((v | 0) !== v || (v === 0 && 1 / v < 0))) ints = false;
+    }
+    const width = ints ? 4 : 8;
+    this.byte(ints ? INT32_ARRAY : FLOAT64_ARRAY);
+    this.varuint(n);
+    this.room(n * width);
+    const out = this.out;
+    const at = out.byteOffset + this.pos;
+    const numbers = a as number[];
+    if (at % width === 0) {
+      if (ints) new Int32Array(out.buffer, at, n).set(numbers);
+      else new Float64Array(out.buffer, at, n).set(numbers);
+    } else {
+      out.set(new Uint8Array((ints ? Int32Array.from(numbers) : Float64Array.from(numbers)).buffer), this.pos);
+    }
+    this.pos += n * width;
+    return true;
   }
 
   shared(sab: SharedArrayBuffer): void {

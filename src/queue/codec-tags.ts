@@ -66,6 +66,10 @@ export const SHARED_ARRAY_BUFFER = 0x1e;
 export const VIEW = 0x1f;
 /** An Error: u8 name, u8 fields, then the fields present. */
 export const ERROR = 0x20;
+/** An array of int32 numbers (no -0): vu n, n x i32. */
+export const INT32_ARRAY = 0x21;
+/** An array of numbers: vu n, n x f64. */
+export const FLOAT64_ARRAY = 0x22;
 
 /** `SHORT_LATIN1 + n`: a latin1 string of n < 64 characters follows. */
 export const SHORT_LATIN1 = 0x80;

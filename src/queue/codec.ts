@@ -44,9 +44,16 @@
  *  0x1F    #   VIEW                    u8 kind, vu byteOffset, vu length,      typed array (length in elements) or DataView
  *                                      buffer (an ARRAY_BUFFER, RESIZABLE_ARRAY_BUFFER, SHARED_ARRAY_BUFFER or REF value)
  *  0x20    #   ERROR                   u8 name, u8 fields, [str message] [str stack] [value cause]
+ *  0x21    #   INT32_ARRAY             vu n, n x i32                           array of n int32 numbers (see below)
+ *  0x22    #   FLOAT64_ARRAY           vu n, n x f64                           array of n numbers
  *  0x80+n      SHORT_LATIN1            n bytes (n < 64)                        string of n characters <= U+00FF
  *  0xC0+n      SMALL_INT               —                                       the number n (n < 64)
  *
+ *  INT32_ARRAY and FLOAT64_ARRAY are written only for an array the caller
+ *  vouches has no holes and no other properties (a task's argument list, a
+ *  map chunk and its results) and whose elements are all numbers: copied as
+ *  a typed array, which is ~10x faster than a value each (little-endian
+ *  hosts only; elsewhere such arrays go as ARRAY).
  *  #  numbered: the object takes the next id as its tag is read, so a VIEW before its buffer
  *     and an ERROR before its cause.
  *  view kinds   0 Int8Array  1 Uint8Array  2 Uint8ClampedArray  3 Int16Array  4 Uint16Array  5 Int32Array

@@ -2,8 +2,9 @@
  * A process-pool child on the shared-memory transport (pool/transport/process-rings.ts):
  * maps the rings its pool made, then serves them (pool/ring-worker.ts) —
  * blocking in a futex wait while they are empty and nothing else needs its
- * event loop. The IPC channel beside them carries bodies too large for a
- * ring, both ways, in the order the rings announce them.
+ * event loop. Bodies too large for a ring go in a lane beside it, or, too
+ * large for that, on the IPC channel, both ways, in the order the rings
+ * announce them.
  */
 
 import { fstatSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { sendToParent } from '../run/in-child.js';
 import type { Envelope } from '../share/marshal.js';
 import { serveRing } from '../pool/ring-worker.js';
 import type { ProcessBody } from '../pool/transport/process-body.js';
+import { OutgoingLane } from '../pool/transport/lanes.js';
 import { MessageRing, type RingBuffers, type SleepWord } from '../pool/transport/ring.js';
 import type { TargetDescription } from '../run/task.js';
 
@@ -104,15 +106,18 @@ function idle(): boolean {
 /** Serves the pool over `rings` until told to stop; resolves once every body sent is written. */
 export async function serveOverRings(rings: ChildRings, initializer: TargetDescription | undefined, initargs: Envelope | undefined): Promise<void> {
   const doorbell: SleepWord = { words: new Int32Array(attachShared(rings.doorbell)), index: 0 };
+  const up = new MessageRing(attachRing(rings.up), doorbell, futexWaiter);
+  const lane = new OutgoingLane(up);
   await serveRing({
     down: new MessageRing(attachRing(rings.down), undefined, futexWaiter),
-    up: new MessageRing(attachRing(rings.up), doorbell, futexWaiter),
+    up,
     doorbell,
     side: {
       destination: 'process',
       postMessage: (body) => {
         sent = sendToParent({ body });
       },
+      lane: (length) => lane.take(length),
       next: nextBody,
       idle,
       blockMs: BLOCK_MS,

@@ -15,12 +15,25 @@ import { isProcessAlive } from '../../src/memory/process-liveness.js';
 import { Pool } from '../../src/pool/pool.js';
 import { ProcessPoolExecutor } from '../../src/pool/process-pool.js';
 import { processes } from '../../src/scope/processes.js';
+import type { Event } from '../../src/sync/event.js';
 import type { Lock } from '../../src/sync/lock.js';
 import type { Value } from '../../src/shared/value.js';
+import { entriesOf } from '../memory/processes-support.js';
 import { rejection, within } from './support.js';
 
 const skip = processesAvailability().available ? false : 'the processes scope is not available here';
 const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Keeps the pool's one child busy until `release` is set: the tasks submitted meanwhile wait in its window. */
+function holdChild(pool: ProcessPoolExecutor): { started: Event; release: Event; hold: Promise<boolean> } {
+  const started = new processes.Event();
+  const release = new processes.Event();
+  const hold = pool.submit((started: { set(): void }, release: { waitSync(o?: { timeout?: number }): boolean }) => {
+    started.set();
+    return release.waitSync({ timeout: 20_000 });
+  }, started, release);
+  return { started, release, hold: Promise.resolve(hold) };
+}
 
 test('transport - the default is shared memory where the addon loads; an unknown one is a RangeError naming it', { skip }, async () => {
   await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
@@ -85,6 +98,60 @@ test('rings - map chunks larger than a ring (numbers, and objects) come back who
   assert.deepEqual(lengths, records.map((r) => ({ i: r.i, n: r.s.length })));
 });
 
+test('lanes - a body larger than a ring goes in a lane its sender makes on first use; a body larger than a lane goes on the channel', { skip }, async () => {
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 1, transport: 'shared-memory' });
+  const child = await within(pool.submit(() => process.pid), 20_000, 'the child');
+  assert.deepEqual(entriesOf(child), [], 'a child that sent nothing large has made no segment');
+  const sum = (list: number[]): number => list.reduce((a, b) => a + b, 0);
+  const list = Array.from({ length: 30_000 }, (_, i) => i); // ~150 KB of codec bytes: over a ring's quarter, under a lane's
+  assert.equal(await within(pool.submit(sum, list), 20_000, 'a large argument'), sum(list));
+  assert.deepEqual(entriesOf(child), [], 'still none: the pool made the lane that argument took');
+  const made = await within(pool.submit((n: number) => Array.from({ length: n }, (_, i) => `item ${i}`), 20_000), 20_000, 'a large result');
+  assert.equal(made.length, 20_000);
+  assert.equal(made[19_999], 'item 19999');
+  assert.ok(entriesOf(child).length > 0, 'the child made its lane for that result');
+  // Over a lane's quarter (256 KiB): the channel, both ways, in order with the lane's bodies around it.
+  const huge = 'x'.repeat(600_000);
+  const futures = [
+    pool.submit((s: string) => s.length, huge),
+    pool.submit(sum, list),
+    pool.submit((n: number) => 'y'.repeat(n), 600_000),
+    pool.submit((n: number) => Array.from({ length: n }, (_, i) => i * 2), 40_000),
+  ];
+  const [length, total, long, doubled] = await within(Promise.all(futures), 30_000, 'the mixed sizes');
+  assert.equal(length, huge.length);
+  assert.equal(total, sum(list));
+  assert.equal(long, 'y'.repeat(600_000));
+  assert.deepEqual(doubled, Array.from({ length: 40_000 }, (_, i) => i * 2));
+});
+
+test('lanes - more large bodies than a lane holds at once: the overflow takes the channel, every one arrives once, in order', { skip }, async () => {
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 1, transport: 'shared-memory' });
+  const { release, hold } = holdChild(pool);
+  // 30 arguments of ~100 KB each, sent while the child is busy: three times a lane's 1 MiB.
+  const lists = Array.from({ length: 30 }, (_, k) => Array.from({ length: 20_000 }, (_, i) => k * 100_000 + i));
+  const futures = lists.map((list, k) => pool.submit((list: number[], k: number) => [k, list.length, list[0], list[list.length - 1]], list, k));
+  release.set();
+  assert.equal(await within(hold, 20_000, 'the holding task'), true);
+  const results = await within(Promise.all(futures), 30_000, 'the large tasks');
+  assert.deepEqual(results, lists.map((list, k) => [k, 20_000, list[0], list[19_999]]));
+});
+
+test('lanes - a task taken back while its arguments wait in the lane is skipped there; the next ones read their own', { skip }, async () => {
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 1, transport: 'shared-memory' });
+  const { started, release, hold } = holdChild(pool);
+  const first = (list: number[]): number => list[0]!;
+  const queued = Array.from({ length: 6 }, (_, k) => pool.submit(first, Array.from({ length: 20_000 }, (_, i) => k * 1_000_000 + i)));
+  const kept = pool.submit(first, Array.from({ length: 20_000 }, (_, i) => 42_000_000 + i));
+  assert.equal(await within(started.wait(), 20_000, 'the holding task starting'), true);
+  assert.deepEqual(queued.map((future) => future.cancel()), queued.map(() => true), 'every waiting task was taken back');
+  release.set();
+  assert.equal(await within(hold, 20_000, 'the holding task'), true);
+  assert.equal(await within(kept, 20_000, 'the task after the cancelled ones'), 42_000_000, 'it read its own arguments, not a cancelled one\'s');
+  assert.equal(await within(pool.submit(first, Array.from({ length: 20_000 }, (_, i) => 7 + i)), 20_000, 'a later task'), 7);
+  assert.equal(pool.stats().cancelled, 6);
+});
+
 test('rings - a burst of 10,000 tasks: every result is its own, none lost, none twice', { skip }, async () => {
   await using pool = new ProcessPoolExecutor({ maxWorkers: 2, transport: 'shared-memory' });
   const futures = Array.from({ length: 10_000 }, (_, i) => pool.submit((x: number) => [x, x * x], i));
@@ -124,12 +191,7 @@ test('rings - a child killed mid-window fails only its task; the tasks behind it
 test('rings - cancel() takes back tasks waiting in a child\'s window; they never run', { skip }, async () => {
   await using pool = new ProcessPoolExecutor({ maxWorkers: 1, transport: 'shared-memory' });
   const runs = new processes.Value('i', 0, { lock: false });
-  const started = new processes.Event();
-  const release = new processes.Event();
-  const hold = pool.submit((started: { set(): void }, release: { waitSync(o?: { timeout?: number }): boolean }) => {
-    started.set();
-    return release.waitSync({ timeout: 20_000 });
-  }, started, release);
+  const { started, release, hold } = holdChild(pool);
   // Windowed behind the running task (sent to the same child, not started).
   const queued = Array.from({ length: 20 }, () => pool.submit((counter: Value<'i'>) => {
     counter.value += 1;

@@ -11,6 +11,12 @@ function roundTrip<T>(value: T, buffers: SharedArrayBuffer[] = []): T {
   return decodeItem(writer.bytes, 0, writer.length, buffers) as T;
 }
 
+/** The same for an array the caller vouches is dense (a task's argument list, a map chunk). */
+function roundTripDense(value: unknown[]): unknown[] {
+  encodeItem(value, writer, [], false, true);
+  return decodeItem(writer.bytes, 0, writer.length, []) as unknown[];
+}
+
 /** The bytes of `value`'s encoding, copied out of the shared writer. */
 function encoded(value: unknown, buffers: SharedArrayBuffer[] = []): Uint8Array {
   encodeItem(value, writer, buffers);
@@ -442,6 +448,60 @@ test('a decoded item encodes to the same bytes again', () => {
   const value = { a: [shared, shared, new Map([[1, new Set(['x'])]])], d: new Date(5), n: -0, b: 2n ** 70n };
   const bytes = encoded(value);
   assert.deepEqual(encoded(roundTrip(value)), bytes);
+});
+
+test('a dense root array of numbers goes as one typed run: int32s at four bytes each, other numbers at eight', () => {
+  const dense = (value: unknown[]): Uint8Array => {
+    encodeItem(value, writer, [], false, true);
+    return writer.bytes.slice(0, writer.length);
+  };
+  const ints = Array.from({ length: 1000 }, (_, i) => (i % 2 ? -i : i * 1_000_003) | 0);
+  const intBytes = dense(ints);
+  assert.equal(intBytes.length, 1 + 2 + 4 * 1000, 'tag, varint length, 4 bytes a number');
+  assert.deepEqual(decodeItem(intBytes, 0, intBytes.length, []), ints);
+  const floats = [...Array.from({ length: 30 }, (_, i) => i / 7), -0, NaN, Infinity, -Infinity, 2 ** 31, Number.MIN_VALUE];
+  const floatBytes = dense(floats);
+  assert.equal(floatBytes.length, 1 + 1 + 8 * floats.length);
+  const back = decodeItem(floatBytes, 0, floatBytes.length, []) as number[];
+  assert.equal(back.length, floats.length);
+  for (let i = 0; i < floats.length; i++) assert.ok(Object.is(back[i], floats[i]), `${floats[i]} came back as ${back[i]}`);
+  // -0 alone keeps a list of integers out of the int32 run.
+  const withNegativeZero = [...Array.from({ length: 20 }, (_, i) => i), -0];
+  assert.ok(Object.is((roundTripDense(withNegativeZero) as number[])[20], -0));
+  // Decoded out of shared memory at every alignment (a ring's body can start anywhere).
+  for (let offset = 0; offset < 8; offset++) {
+    const ring = new Uint8Array(new SharedArrayBuffer(floatBytes.length + 8));
+    ring.set(floatBytes, offset);
+    assert.deepEqual(decodeItem(ring, offset, floatBytes.length, []), floats, `at offset ${offset}`);
+  }
+  // The run starts after the tag and length: 1,000 ints start at byte 3 (copied through an aligned
+  // array), 20,000 at byte 4 (written in place).
+  const many = Array.from({ length: 20_000 }, (_, i) => i - 10_000);
+  assert.deepEqual(roundTripDense(many), many);
+});
+
+test('a dense root array that is not all numbers, or is short, or any other array, goes value by value as before', () => {
+  const mixed = [...Array.from({ length: 40 }, (_, i) => i), 'forty'];
+  assert.deepEqual(roundTripDense(mixed), mixed);
+  const holes = Array.from({ length: 40 }, (_, i) => i);
+  delete holes[39];
+  assert.deepEqual(roundTripDense(holes), [...holes.slice(0, 39), undefined], 'a dense root reads a hole as undefined');
+  const short = [1.5, 2.5];
+  encodeItem(short, writer, [], false, true);
+  assert.equal(writer.length, 1 + 1 + 2 * 9, 'under 16 numbers: a value each');
+  const extra = Object.assign(Array.from({ length: 40 }, (_, i) => i), { note: 'kept' });
+  assert.deepStrictEqual(roundTrip(extra), structuredClone(extra), 'not a dense root: its extra property is kept');
+  const nested = { list: Array.from({ length: 40 }, (_, i) => i / 2) };
+  assert.deepStrictEqual(roundTrip(nested), nested);
+});
+
+test('a number run whose bytes are cut short is a corrupt item', () => {
+  encodeItem(Array.from({ length: 20 }, (_, i) => i * 100_000), writer, [], false, true);
+  const bytes = writer.bytes.slice(0, writer.length);
+  for (const n of [1, 2, 3, 10, bytes.length - 1]) assertCorrupt(bytes.subarray(0, n));
+  const lying = bytes.slice();
+  lying[1] = 0x7f; // claims 127 numbers
+  assertCorrupt(lying);
 });
 
 // ---- damaged bytes ----

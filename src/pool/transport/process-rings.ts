@@ -8,10 +8,12 @@
  * free. No task costs an IPC message: what the engine sends in one dispatch
  * is one published batch and at most one wake-up.
  *
- * Node's IPC channel stays for what the rings do not carry: starting the
- * child (its rings and initializer), its death (the channel closing with
- * the process), the error it dies of, and bodies too large for a ring —
- * those go on the channel, announced in order by an `ON_PORT` ring message.
+ * Bodies too large for a ring go in a lane beside it, a second ring made
+ * when the first one is sent (lanes.ts). Node's IPC channel stays for what
+ * the rings do not carry: starting the child (its rings and initializer),
+ * its death (the channel closing with the process), the error it dies of,
+ * and bodies too large for a lane — those go on the channel, announced in
+ * order by an `ON_PORT` ring message.
  * Shareables in arguments and results cross in the ring as serialized
  * envelopes (segment slices; see wire.ts).
  */
@@ -28,13 +30,14 @@ import type { Link, LinkEvents, Transport } from '../engine.js';
 import { Doorbell } from './doorbell.js';
 import type { ProcessBody } from './process-body.js';
 import { childDeath, type ProcessTransportOptions } from './processes.js';
+import { OutgoingLane } from './lanes.js';
 import { RingLink } from './ring-link.js';
 import { allocateRing, largestBody, type RingBuffers } from './ring.js';
 import { encodeBody, ItemWriter, type Body, type SideChannel } from './wire.js';
 
 const entry = childEntry('pool-process-entry');
 
-/** Bytes in each ring. Bodies over a quarter of it go on the IPC channel. */
+/** Bytes in each ring. Bodies over a quarter of it go in a lane beside it (see lanes.ts), or on the IPC channel. */
 const RING_BYTES = 1 << 18;
 
 function slices(ring: RingBuffers): ChildRings['down'] {
@@ -58,7 +61,8 @@ class ProcessRingLink extends RingLink {
     // Neither the process nor its channel keeps the parent alive; the engine holds the event loop while tasks are out.
     const child = forkChild(entry, { daemon: true, execArgv: options.execArgv });
     this.#child = child;
-    this.#side = { postMessage: (body) => child.send({ body } satisfies Down) };
+    const lane = new OutgoingLane(this.down);
+    this.#side = { postMessage: (body) => child.send({ body } satisfies Down), lane: (length) => lane.take(length) };
     child.on('message', (message: Up) => {
       if ('body' in message) {
         this.#bodies.push(message.body);

@@ -10,12 +10,14 @@
 
 import { sendError, type SentError } from '../../run/error-transfer.js';
 import type { TargetDescription } from '../../run/task.js';
-import { decode } from '../../share/marshal.js';
+import { deserialize } from 'node:v8';
+import { decode, type Envelope } from '../../share/marshal.js';
 import { decodeItem } from '../../queue/codec.js';
 import { unpack, type ProcessBody } from './process-body.js';
 import type { Waiter } from '../../memory/waiter.js';
 import type { Link, LinkEvents, Task } from '../engine.js';
 import type { Doorbell } from './doorbell.js';
+import { IncomingLane, IN_LANE, LANE } from './lanes.js';
 import { MessageRing, readerSleepWord, wake, type RingBuffers, type SleepWord } from './ring.js';
 import {
   DEFINE, INIT_FAILED, KIND_MASK, ON_PORT, PARTIAL, REPORT_START, RETURNED, send, serializedEnvelope, SERIALIZED, SKIPPED, STARTED, STOP, TASK, THREW,
@@ -29,6 +31,8 @@ export abstract class RingLink implements Link {
   readonly #events: LinkEvents;
   readonly #doorbell: Doorbell;
   readonly #waiter: Waiter;
+  /** Where the worker's large answers come, once it has announced it. */
+  readonly #lane = new IncomingLane();
   /** An answer's body has not come on the side channel yet: {@link drain} stops there until it has. */
   #stalled = false;
 
@@ -45,6 +49,10 @@ export abstract class RingLink implements Link {
 
   /** Where bodies go that the ring does not carry. */
   protected abstract get side(): SideChannel;
+  /** The ring tasks go down, for a subclass's lane beside it. */
+  protected get down(): MessageRing {
+    return this.#down;
+  }
   /** Whether the worker has exited (nothing more is sent). */
   protected abstract get exited(): boolean;
   /** Encodes a body for the down ring; `args` as for `encodeBody`. */
@@ -113,14 +121,27 @@ export abstract class RingLink implements Link {
         }
       }
       const kind = word & KIND_MASK;
+      if (kind === LANE) {
+        this.#lane.attach(up, at);
+        up.consume(at);
+        continue;
+      }
       const seq = up.word(at, 1);
       const micros = up.word(at, 2);
+      const serialized = (word & SERIALIZED) !== 0;
       let body: unknown;
       let decoded = true;
       try {
-        if (aside !== undefined) body = unpack(aside);
-        else if ((word & SERIALIZED) !== 0) body = decode(serializedEnvelope(up, at));
-        else if (kind !== STARTED && kind !== SKIPPED) body = decodeItem(up.bytes, up.bodyStart(at), up.bodyLength(at), []);
+        if ((word & IN_LANE) !== 0) {
+          body = this.#lane.take(serialized);
+          if (serialized) body = decode(body as Envelope);
+        } else if (aside !== undefined) {
+          body = serialized ? decode(deserialize(aside as Uint8Array) as Envelope) : unpack(aside);
+        } else if (serialized) {
+          body = decode(serializedEnvelope(up, at));
+        } else if (kind !== STARTED && kind !== SKIPPED) {
+          body = decodeItem(up.bytes, up.bodyStart(at), up.bodyLength(at), []);
+        }
       } catch (error) {
         body = error;
         decoded = false;

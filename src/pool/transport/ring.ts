@@ -163,6 +163,16 @@ export class MessageRing {
     return true;
   }
 
+  /** Whether a message with a body of `bodyLength` bytes fits now (so {@link write} will take it). */
+  canWrite(bodyLength: number): boolean {
+    const need = 4 + ((HEADER_BYTES + bodyLength + 3) & ~3);
+    const toEnd = this.#capacity - (this.#position & this.#mask);
+    const total = need > toEnd ? toEnd + need : need;
+    if (this.#capacity - ((this.#position - this.#other) | 0) >= total) return true;
+    this.#other = Atomics.load(this.#control, HEAD);
+    return this.#capacity - ((this.#position - this.#other) | 0) >= total;
+  }
+
   /** Where the last message written starts: its ticket for {@link withdraw} and {@link taken}. */
   get lastWritten(): number {
     return this.#last;

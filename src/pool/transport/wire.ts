@@ -20,6 +20,7 @@ import { DataCloneError } from '../../errors.js';
 import { encode, type Destination, type Envelope } from '../../share/marshal.js';
 import { encodeItem, ItemWriter, NotPlainData } from '../../queue/codec.js';
 import { packForProcess, type ProcessBody } from './process-body.js';
+import { IN_LANE } from './lanes.js';
 import type { MessageRing } from './ring.js';
 
 // Pool → worker. a = task sequence number, b = target id, c = flags.
@@ -45,7 +46,7 @@ export const KIND_MASK = 0xff;
 
 /** Set on a kind when the body is the next message on the port. */
 export const ON_PORT = 0x100;
-/** Set on a kind when the body is a marshal envelope serialized by V8 (processes only). */
+/** Set on a kind when the body — in the ring, its lane or on the channel — is a marshal envelope serialized by V8 (processes only). */
 export const SERIALIZED = 0x800;
 /** Task flag: report {@link STARTED}. */
 export const REPORT_START = 1;
@@ -56,62 +57,94 @@ export const ITEMS = 4;
 
 /**
  * An encoded body: ring bytes (codec, or with `serialized` a V8-serialized
- * envelope), or what goes beside the ring — an envelope, or between
- * processes a process body (see process-body.ts).
+ * envelope); between processes, `large` bytes of the same two kinds for a
+ * lane or the IPC channel (see lanes.ts); between threads, an envelope for
+ * the MessagePort.
  */
-export type Body = { readonly bytes: Uint8Array; readonly length: number; readonly serialized?: true } | { readonly aside: ProcessBody };
+export type Body =
+  | { readonly bytes: Uint8Array; readonly length: number; readonly serialized?: true }
+  | { readonly large: Uint8Array; readonly serialized: boolean }
+  | { readonly aside: Envelope };
 
-/** Where a body too large for the ring (or, between threads, holding shared buffers) goes instead: a MessagePort, an IPC channel. */
+/**
+ * Where a body the ring does not carry goes instead: a MessagePort, an IPC
+ * channel — or, between processes, the lane beside the ring when it takes
+ * the body (see lanes.ts).
+ */
 export interface SideChannel {
   postMessage(body: ProcessBody): void;
+  /** The lane, if it takes a large body of `length` bytes now (made and announced on first use). */
+  lane?(length: number): MessageRing | undefined;
 }
 
 const scratch: SharedArrayBuffer[] = [];
 
 /**
  * Encodes `value` for the ring into `writer`, or — when it holds shareables
- * or shared buffers or is larger than `largest` bytes — into an envelope for
- * the port. `args`: `value` is a task's argument list (an array with no
- * holes or other properties; see `encodeItem`'s `denseRoot`). For a
- * `'process'` destination, an envelope that fits the ring is serialized into
- * it (see {@link SERIALIZED}), and a body too large for it is encoded once,
- * as the IPC transport sends it: a list longer than `largest / 16` is not
- * tried in the ring at all (a map chunk of thousands of numbers), and plain
- * data the codec encoded too large goes as those bytes.
+ * or shared buffers or is larger than `largest` bytes — for the side
+ * channel. `args`: `value` is an array with no holes or other properties —
+ * a task's argument list, a map chunk, a chunk's results (see `encodeItem`'s
+ * `denseRoot`). For a `'process'` destination, an envelope that fits the
+ * ring is serialized into it (see {@link SERIALIZED}), and a body too large
+ * for it is encoded once, as `large` bytes: a list longer than
+ * `largest / 16` is not tried in the ring at all unless it is such an array
+ * of numbers (which the codec copies as a typed array), and plain data the codec
+ * encoded too large goes as those bytes.
  *
  * @throws DataCloneError naming the path (under `root`) of what cannot cross.
  */
 export function encodeBody(value: unknown, root: string, writer: ItemWriter, largest: number, args = false, destination: Destination = 'thread'): Body {
   const toProcess = destination === 'process';
-  if (toProcess && Array.isArray(value) && value.length > largest >>> 4) return { aside: packForProcess(value, root) };
+  // A dense list of numbers (a map chunk) the codec copies as a typed array; V8 writes other long lists faster.
+  if (toProcess && Array.isArray(value) && value.length > largest >>> 4 && !(args && typeof value[0] === 'number')) return packLarge(value, root);
   scratch.length = 0;
   try {
     encodeItem(value, writer, scratch, true, args);
     if (scratch.length === 0) {
       if (writer.length <= largest) return { bytes: writer.bytes, length: writer.length };
-      if (toProcess) return { aside: writer.bytes.slice(0, writer.length) };
+      if (toProcess) return { large: writer.bytes.slice(0, writer.length), serialized: false };
     }
   } catch (error) {
     if (!(error instanceof NotPlainData) && !(error instanceof DataCloneError)) throw error;
   }
   scratch.length = 0;
   const envelope = encode(value, { root, destination });
-  if (toProcess) {
-    const bytes = serialize(envelope);
-    if (bytes.length <= largest) return { bytes, length: bytes.length, serialized: true };
-  }
-  return { aside: envelope };
+  if (!toProcess) return { aside: envelope };
+  const bytes = serialize(envelope);
+  return bytes.length <= largest ? { bytes, length: bytes.length, serialized: true } : { large: bytes, serialized: true };
+}
+
+/** A large body for another process: codec bytes for a list of objects, else V8's serialization of its envelope (see process-body.ts). */
+function packLarge(value: unknown[], root: string): Body {
+  const packed = packForProcess(value, root);
+  return packed instanceof Uint8Array ? { large: packed, serialized: false } : { large: serialize(packed), serialized: true };
 }
 
 /**
- * Writes a message with `body` to `ring` (the envelope to `side`). Returns
- * false, sending nothing, if the ring has no room.
+ * Writes a message with `body` to `ring` (a large one to `side`'s lane or
+ * channel, an envelope to `side`). Returns false, sending nothing, if the
+ * ring has no room.
  */
 export function send(ring: MessageRing, side: SideChannel, kind: number, a: number, b: number, c: number, body: Body | undefined): boolean {
   if (body === undefined) return ring.write(kind, a, b, c, undefined, 0);
   if ('bytes' in body) return ring.write(body.serialized ? kind | SERIALIZED : kind, a, b, c, body.bytes, body.length);
-  if (!ring.write(kind | ON_PORT, a, b, c, undefined, 0)) return false;
-  side.postMessage(body.aside);
+  if ('aside' in body) {
+    if (!ring.write(kind | ON_PORT, a, b, c, undefined, 0)) return false;
+    side.postMessage(body.aside);
+    return true;
+  }
+  const { large } = body;
+  const marked = body.serialized ? kind | SERIALIZED : kind;
+  // The lane's message is published before the ring's marker can be: the marker is written first, published later.
+  const lane = side.lane?.(large.length);
+  if (lane !== undefined) {
+    if (!ring.write(marked | IN_LANE, a, b, c, undefined, 0)) return false;
+    lane.write(0, 0, 0, 0, large, large.length);
+    lane.publish();
+    return true;
+  }
+  if (!ring.write(marked | ON_PORT, a, b, c, undefined, 0)) return false;
+  side.postMessage(large);
   return true;
 }
 
