@@ -101,27 +101,12 @@ export function describeCall(
   args: readonly unknown[],
   run?: { readonly fn: Function; readonly self: object },
 ): ProcessCall {
-  const encoded = explainScope(() => encode(args, { root: 'args', destination: 'process' }));
+  const encoded = encode(args, { root: 'args', destination: 'process' });
   if (run !== undefined) {
-    const self = explainScope(() => encode({ ...run.self }, { root: 'this', destination: 'process' }));
+    const self = encode({ ...run.self }, { root: 'this', destination: 'process' });
     return { target: { kind: 'inline', fn: functionSource(run.fn, what) }, args: encoded, self };
   }
   return { target: describeTarget(target, what), args: encoded, self: undefined };
-}
-
-// The marshaller points at the processes context, which this release does not
-// have yet; say what works today. (Drop this once `processes` exists.)
-function explainScope<T>(encodeIt: () => T): T {
-  try {
-    return encodeIt();
-  } catch (error) {
-    if (!(error instanceof DataCloneError) || !/threads-scope/.test(error.message)) throw error;
-    throw new DataCloneError(
-      error.path,
-      `${error.message}. That scope is not in this release yet; until it is, send the process plain data (it ` +
-        'gets a copy) and have it report back through its exit code or a file.',
-    );
-  }
 }
 
 /**

@@ -228,8 +228,10 @@ function shutdownTests(type: QueueType, mode: Mode): void {
       const perWriter = 16_384 / writers;
       const tally = ints(4);
       // Every writer has put its first items and every reader has taken one (and the joiner is there).
-      const start = new Barrier(writers + readers + (immediate ? 1 : 0));
-      const shared = { q, roles, perWriter, whenShutdown: perWriter >> 1, immediate, shutdownNow: new Event(), start, tally };
+      // Child processes reach only the processes scope's primitives.
+      const scope = mode === 'processes' ? processes : { Event, Barrier };
+      const start = new scope.Barrier(writers + readers + (immediate ? 1 : 0));
+      const shared = { q, roles, perWriter, whenShutdown: perWriter >> 1, immediate, shutdownNow: new scope.Event(), start, tally };
       await Bunch.run(mode, manyThreadsRole, roles.length, shared);
       assert.ok(Atomics.load(tally, 0) >= 1, 'a writer triggered the shutdown');
       assert.equal(Atomics.load(tally, 2), readers, 'every reader ended on ShutDownError');

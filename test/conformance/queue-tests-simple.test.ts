@@ -22,7 +22,8 @@
  *    thread, and a spinning consumer would starve the feeders.
  *  - test_is_default: upstream checks that the default `queue.SimpleQueue` is
  *    the C one; weft has one implementation, and the test checks that the
- *    package's `SimpleQueue` is the default (threads) context's.
+ *    package's `SimpleQueue` is the default (threads) context's (in
+ *    processes mode: that processes.SimpleQueue is the processes context's).
  *  - test_references: items cross as structured clones, so the question
  *    becomes whether the queue keeps any reference to the object a get
  *    returned; checked with a forced full GC.
@@ -115,7 +116,7 @@ const IN_PROCESSES = new Set(['test_order']);
 function simpleQueueTests(mode: Mode, SimpleQueue: typeof SimpleQueueClass): void {
   const it = itIn(mode, IN_PROCESSES);
   it('test_is_default', () => {
-    assert.equal(getContext('threads').SimpleQueue, SimpleQueue);
+    assert.equal(getContext(mode === 'processes' ? 'processes' : 'threads').SimpleQueue, SimpleQueue);
   });
 
   it('test_basic', () =>

@@ -78,10 +78,12 @@ export function modesFor(scope: 'threads' | 'processes'): readonly Mode[] {
  * ~50–100 ms to start on an idle machine and over a second on a loaded one,
  * so each suite runs a representative subset (named, with why, where it
  * calls this) to keep the whole suite's time in hand; and a test without
- * parties would run exactly as in threads mode (see {@link solo}).
+ * parties would run exactly as in threads mode (see {@link solo}). With
+ * `WEFT_CONFORMANCE_PROCESSES=all` in the environment every test runs in
+ * processes mode too.
  */
 export function itIn(mode: Mode, inProcesses: ReadonlySet<string>): typeof it {
-  if (mode !== 'processes') return it;
+  if (mode !== 'processes' || process.env.WEFT_CONFORMANCE_PROCESSES === 'all') return it;
   const subset = (name: string, ...rest: unknown[]): unknown =>
     inProcesses.has(name) ? (it as (...args: unknown[]) => unknown)(name, ...rest) : undefined;
   return subset as typeof it;

@@ -204,7 +204,7 @@ test('a threads-scope Lock in the arguments fails at start(), naming args[0], th
       assert.equal(error.path, 'args[0]');
       assert.match(error.message, /^args\[0\] is a threads-scope Lock/);
       assert.match(error.message, /cannot reach another process/);
-      assert.match(error.message, /plain data/);
+      assert.match(error.message, /create it from the processes context instead \(processes\.Lock\)/);
       return true;
     },
   );
