@@ -30,11 +30,20 @@ import { decodeMessage, encodeInto, isToken, valueOf, type Token } from './wire.
 import { processesAvailability } from '../memory/native.js';
 import { attachNamedSegment, unlinkSegment } from '../memory/segments.js';
 import type { ItemWriter } from '../queue/codec.js';
+import { loopIsQuiet } from '../run/quiet-loop.js';
 import { Watch } from './watch.js';
 import { openRings, RING_LARGEST, SEGMENT_BYTES, SEGMENT_TAG, Written, type Ring } from './shm-ring.js';
 
 /** How long a client watches its reply ring after its last call or reply, in ms (see watch.ts). */
 const WATCH_MS = 0.05;
+/**
+ * How long a client with nothing else to do blocks its thread for a reply
+ * after watching, in ms, before it sleeps in its event loop instead.
+ */
+const BLOCK_MS = 2;
+
+/** Sockets of ring connections, by handle kind: handles that need no event loop while this thread blocks for a reply. */
+const ringSockets = new Map<string, number>();
 
 interface Pending {
   resolve(reply: { value?: unknown; token?: Token }): void;
@@ -67,6 +76,8 @@ export class ClientConnection {
   readonly #watch = new Watch(WATCH_MS);
   /** The server runs on this thread (`listen()` here): watching for it here would stall it. */
   #sameThread = false;
+  /** The kind of handle of this connection's socket while it has rings (counted in {@link ringSockets}). */
+  #socketKind: string | undefined;
 
   private constructor(address: Address, authkey: Uint8Array, framed: FramedSocket) {
     this.address = address;
@@ -142,6 +153,8 @@ export class ClientConnection {
       // the name is gone already; the mapping is what counts
     }
     this.#rings = openRings(memory);
+    this.#socketKind = typeof this.address === 'string' ? 'PipeWrap' : 'TCPSocketWrap';
+    ringSockets.set(this.#socketKind, (ringSockets.get(this.#socketKind) ?? 0) + 1);
   }
 
   get closed(): boolean {
@@ -237,6 +250,7 @@ export class ClientConnection {
     const rings = this.#rings;
     if (rings === undefined || this.#closedBy !== undefined) return;
     let watching = false;
+    let blocked = false;
     let budget = 0;
     for (;;) {
       if (this.#backlog.length > 0) this.#flushBacklog(rings.requests);
@@ -264,6 +278,11 @@ export class ClientConnection {
       }
       if (performance.now() - this.#lastActivity < budget) continue;
       if (budget > 0) this.#watch.missed();
+      // Nothing else for this thread to do: wait for the reply in a futex, woken by the server's write.
+      if (!blocked && !this.#sameThread && loopIsQuiet(ringSockets) && rings.replies.blockForMessage(BLOCK_MS)) {
+        blocked = true;
+        continue;
+      }
       break;
     }
     if (this.#backlog.length > 0) {
@@ -315,6 +334,10 @@ export class ClientConnection {
   }
 
   #close(error: Error): void {
+    if (this.#socketKind !== undefined) {
+      ringSockets.set(this.#socketKind, ringSockets.get(this.#socketKind)! - 1);
+      this.#socketKind = undefined;
+    }
     this.#closedBy ??= error;
     forget(this);
     for (const pending of this.#pending.values()) pending.reject(this.#closedBy);

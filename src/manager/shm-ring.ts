@@ -34,8 +34,13 @@
  * reader's socket (a zero-length frame: the doorbell). With sequentially
  * consistent atomics one of them sees the other: no wake-up is lost. (A
  * doorbell costs one wake-up of the reader's event loop; a futex wait parked
- * for an event loop would cost two thread hops.)
+ * for an event loop would cost two thread hops.) A client whose event loop
+ * has nothing else to do may instead block its thread for a reply (see
+ * {@link Ring.blockForMessage}): it stores 2, and the server, seeing 2,
+ * clears it and wakes the client's futex — a system call, not a frame.
  */
+
+import { futexWaiter } from '../memory/futex-waiter.js';
 
 /** The bytes of each ring. */
 export const RING_CAPACITY = 128 * 1024;
@@ -54,6 +59,10 @@ const REPLY_TAIL = 48;
 const REPLY_HEAD = 64;
 const CLIENT_SLEEPS = 80;
 const PAD = -1;
+/** Sleep word: the reader sleeps in its event loop and wants a doorbell. */
+const ON_SOCKET = 1;
+/** Sleep word: the reader blocks its thread in a futex wait on the word. */
+const BLOCKED = 2;
 
 /** What {@link Ring.write} did. */
 export enum Written {
@@ -113,9 +122,12 @@ class Ring {
     this.#bytes.set(length === payload.length ? payload : payload.subarray(0, length), at + 4);
     this.#position = (this.#position + need) | 0;
     Atomics.store(this.#control, this.#tail, this.#position);
-    if (Atomics.load(this.#control, this.#sleep) === 0) return Written.Done;
+    const sleep = Atomics.load(this.#control, this.#sleep);
+    if (sleep === 0) return Written.Done;
     Atomics.store(this.#control, this.#sleep, 0);
-    return Written.RingDoorbell;
+    if (sleep !== BLOCKED) return Written.RingDoorbell;
+    futexWaiter.notify(this.#control, this.#sleep, 1);
+    return Written.Done;
   }
 
   // --- reader ---------------------------------------------------------------
@@ -156,11 +168,23 @@ class Ring {
   }
 
   /**
+   * Blocks this thread until a message is published or `ms` pass, woken by
+   * the writer's futex wake (see "Sleeping" above); true if a message is
+   * there. Only for a thread with nothing else to do meanwhile.
+   */
+  blockForMessage(ms: number): boolean {
+    Atomics.store(this.#control, this.#sleep, BLOCKED);
+    if (!this.hasMessage()) futexWaiter.wait(this.#control, this.#sleep, BLOCKED, performance.now() + ms);
+    Atomics.store(this.#control, this.#sleep, 0);
+    return this.hasMessage();
+  }
+
+  /**
    * Asks the writer for a doorbell on the socket at its next message, then
    * looks once more: false (and the request taken back) if one came meanwhile.
    */
   sleepOnSocket(): boolean {
-    Atomics.store(this.#control, this.#sleep, 1);
+    Atomics.store(this.#control, this.#sleep, ON_SOCKET);
     if (!this.hasMessage()) return true;
     Atomics.store(this.#control, this.#sleep, 0);
     return false;

@@ -7,11 +7,10 @@
  * announce them.
  */
 
-import { fstatSync } from 'node:fs';
-import { isatty } from 'node:tty';
 import { futexWaiter } from '../memory/futex-waiter.js';
 import { attachShared, type SegmentSlice } from '../memory/processes-memory.js';
 import { sendToParent } from '../run/in-child.js';
+import { loopIsQuiet } from '../run/quiet-loop.js';
 import type { Envelope } from '../share/marshal.js';
 import { serveRing } from '../pool/ring-worker.js';
 import type { ProcessBody } from '../pool/transport/process-body.js';
@@ -63,46 +62,6 @@ function attachRing(slices: ChildRings['down']): RingBuffers {
   return { control: attachShared(slices.control), data: attachShared(slices.data) };
 }
 
-/**
- * How many handles of each kind the child always has and that never need
- * its event loop: the IPC channel's pipe, and stdout / stderr when they are
- * a pipe or a terminal (Node writes to those synchronously on Linux, so a
- * child blocked in a futex wait holds back nothing).
- */
-function quietHandles(): Map<string, number> {
-  // Made now, so they are counted whether or not a task writes to them.
-  void process.stdout;
-  void process.stderr;
-  const handles = new Map([['PipeWrap', 1], ['TTYWrap', 0]]);
-  for (const fd of [1, 2]) {
-    let kind: string | undefined;
-    try {
-      const stat = fstatSync(fd);
-      kind = isatty(fd) ? 'TTYWrap' : stat.isFIFO() || stat.isSocket() ? 'PipeWrap' : undefined;
-    } catch {
-      // closed: no handle
-    }
-    if (kind !== undefined) handles.set(kind, handles.get(kind)! + 1);
-  }
-  return handles;
-}
-
-let quiet: Map<string, number> | undefined;
-
-/** Whether nothing but those handles is pending in the event loop (so the child may block). */
-function idle(): boolean {
-  const pending = process.getActiveResourcesInfo();
-  if (pending.length === 0) return true;
-  quiet ??= quietHandles();
-  const seen = new Map<string, number>();
-  for (const kind of pending) {
-    const count = (seen.get(kind) ?? 0) + 1;
-    if (count > (quiet.get(kind) ?? 0)) return false;
-    seen.set(kind, count);
-  }
-  return true;
-}
-
 /** Serves the pool over `rings` until told to stop; resolves once every body sent is written. */
 export async function serveOverRings(rings: ChildRings, initializer: TargetDescription | undefined, initargs: Envelope | undefined): Promise<void> {
   const doorbell: SleepWord = { words: new Int32Array(attachShared(rings.doorbell)), index: 0 };
@@ -119,7 +78,7 @@ export async function serveOverRings(rings: ChildRings, initializer: TargetDescr
       },
       lane: (length) => lane.take(length),
       next: nextBody,
-      idle,
+      idle: () => loopIsQuiet(),
       blockMs: BLOCK_MS,
     },
     initializer,

@@ -14,10 +14,13 @@ import { sharedConnection } from '../../src/manager/client.js';
 import { Manager } from '../../src/manager/manager.js';
 import type { DictProxy, ListProxy, LockProxy } from '../../src/manager/proxy-types.js';
 import { ManagerServer } from '../../src/manager/server.js';
-import { openRings, RING_LARGEST, SEGMENT_BYTES, SEGMENT_TAG } from '../../src/manager/shm-ring.js';
+import { openRings, RING_LARGEST, SEGMENT_BYTES, SEGMENT_TAG, Written } from '../../src/manager/shm-ring.js';
 import { decodeMessage, encodeMessage } from '../../src/manager/wire.js';
 import { processesAvailability } from '../../src/memory/native.js';
 import { attachNamedSegment } from '../../src/memory/segments.js';
+import { Worker } from 'node:worker_threads';
+import { processesMemory } from '../../src/memory/processes-memory.js';
+import { workerScript } from '../../src/run/bootstrap.js';
 import { Process } from '../../src/run/process.js';
 import { authenticated, closedWithin, honestCalls } from './raw-client.js';
 
@@ -138,6 +141,35 @@ async function rawRings(address: string, authkey: Uint8Array) {
   const memory = attachNamedSegment(segment, { tag: SEGMENT_TAG, byteLength: SEGMENT_BYTES });
   return { ...raw, segment, memory, rings: openRings(memory) };
 }
+
+test('a client with nothing else to do blocks for its reply in a futex: the write wakes it, with no doorbell; with no reply it gives up in time', async () => {
+  const segment = processesMemory.allocate(SEGMENT_BYTES);
+  const flags = new Int32Array(processesMemory.allocate(8));
+  const { replies } = openRings(segment); // the client's side: it reads the replies
+  const { script, eval: evaluate, workerData } = workerScript(new URL('./fixtures/ring-writer.ts', import.meta.url), { segment, flags });
+  const writer = new Worker(script, { eval: evaluate, workerData });
+  const exited = new Promise((resolve) => writer.once('exit', resolve));
+  Atomics.store(flags, 0, 1);
+  Atomics.notify(flags, 0);
+  const started = performance.now();
+  assert.equal(replies.blockForMessage(10_000), true, 'woken with the reply there');
+  const waited = performance.now() - started;
+  assert.ok(waited >= 40 && waited < 5_000, `blocked until the write, not the deadline (${waited.toFixed(1)} ms)`);
+  assert.deepEqual(replies.read(), new Uint8Array([1, 2, 3]));
+  await exited;
+  assert.equal(Atomics.load(flags, 1), Written.Done, 'a blocked reader is woken by the write itself, not by a doorbell');
+  // Nothing comes: back after its time, and the sleep word is clear again.
+  const quiet = processesMemory.allocate(SEGMENT_BYTES);
+  const client = openRings(quiet).replies;
+  const server = openRings(quiet).replies;
+  const before = performance.now();
+  assert.equal(client.blockForMessage(30), false);
+  assert.ok(performance.now() - before >= 25, 'it waited its time');
+  assert.equal(server.write(new Uint8Array([9]), 1), Written.Done, 'no one sleeps now: no doorbell, no wake');
+  assert.deepEqual(client.read(), new Uint8Array([9]));
+  assert.equal(client.sleepOnSocket(), true);
+  assert.equal(server.write(new Uint8Array([10]), 1), Written.RingDoorbell, 'sleeping in the event loop still asks for the doorbell');
+});
 
 test('the segment is private: mode 0600, an unguessable name told only to the authenticated client', async () => {
   const authkey = Buffer.from('ring key');
