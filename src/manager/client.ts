@@ -214,6 +214,7 @@ export class ClientConnection {
   #write(requests: Ring, bytes: Uint8Array, length: number): boolean {
     const done = requests.write(bytes, length);
     if (done === Written.RingDoorbell) this.#framed.ringDoorbell();
+    else if (done === Written.Wake) requests.wake();
     return done !== Written.NoRoom;
   }
 

@@ -41,7 +41,7 @@ import { processesAvailability } from '../memory/native.js';
 import { segmentPrefix } from '../memory/segment-names.js';
 import { createNamedSegment, unlinkSegment } from '../memory/segments.js';
 import { RingPump, type RingLink } from './ring-pump.js';
-import { openRings, SEGMENT_BYTES, SEGMENT_TAG, Written } from './shm-ring.js';
+import { openRings, SEGMENT_BYTES, SEGMENT_TAG, Written, type Ring } from './shm-ring.js';
 import { answerChallenge, deliverChallenge } from './auth.js';
 import { withDeadline } from './handshake.js';
 import { type Address } from './address.js';
@@ -96,6 +96,12 @@ export class ManagerServer {
   readonly #peers = new Set<Peer>();
   readonly #sockets = new Set<Socket>();
   readonly #pump = new RingPump();
+  /** Reply rings whose blocked clients are woken once this pass's replies are written (see {@link #wakeLater}). */
+  readonly #wakes: Ring[] = [];
+  readonly #flushWakes = (): void => {
+    for (const replies of this.#wakes) replies.wake();
+    this.#wakes.length = 0;
+  };
   #nextId = 1;
   #server: Server | undefined;
   #address: Address | undefined;
@@ -316,10 +322,21 @@ export class ManagerServer {
     if (ring !== undefined && ring.live) {
       const done = ring.replies.write(written.bytes, written.length);
       if (done === Written.RingDoorbell) link.framed.ringDoorbell();
+      else if (done === Written.Wake) this.#wakeLater(ring.replies);
       if (done !== Written.NoRoom) return;
     }
     link.framed.sendWriter(written);
   }
+
+  /**
+   * Wakes the client blocked on `replies` once this pass's replies are all
+   * written (a microtask: the ring pump lets them run between passes).
+   */
+  #wakeLater(replies: Ring): void {
+    this.#wakes.push(replies);
+    if (this.#wakes.length === 1) queueMicrotask(this.#flushWakes);
+  }
+
 
   #reply(link: Link, callId: number, result: unknown, error?: unknown): void {
     const { framed } = link;

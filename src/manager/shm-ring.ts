@@ -37,7 +37,10 @@
  * for an event loop would cost two thread hops.) A client whose event loop
  * has nothing else to do may instead block its thread for a reply (see
  * {@link Ring.blockForMessage}): it stores 2, and the server, seeing 2,
- * clears it and wakes the client's futex — a system call, not a frame.
+ * clears it and wakes the client's futex — a system call, not a frame. The
+ * server makes those calls once it has written every reply of a pass over
+ * its rings: a woken client may take the core at once, and the other
+ * clients' replies should be out by then.
  */
 
 import { futexWaiter } from '../memory/futex-waiter.js';
@@ -71,6 +74,8 @@ export enum Written {
   Done = 1,
   /** Written; the reader sleeps in its event loop: ring its socket. */
   RingDoorbell = 2,
+  /** Written; the reader blocks its thread for it: call {@link Ring.wake} (now, or once a batch of writes is out). */
+  Wake = 3,
 }
 
 /** A ring's words did not make sense: the peer scribbled on them. */
@@ -125,9 +130,12 @@ class Ring {
     const sleep = Atomics.load(this.#control, this.#sleep);
     if (sleep === 0) return Written.Done;
     Atomics.store(this.#control, this.#sleep, 0);
-    if (sleep !== BLOCKED) return Written.RingDoorbell;
+    return sleep === BLOCKED ? Written.Wake : Written.RingDoorbell;
+  }
+
+  /** Wakes the reader blocked for a message (after a write said {@link Written.Wake}). */
+  wake(): void {
     futexWaiter.notify(this.#control, this.#sleep, 1);
-    return Written.Done;
   }
 
   // --- reader ---------------------------------------------------------------

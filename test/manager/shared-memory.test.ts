@@ -157,7 +157,7 @@ test('a client with nothing else to do blocks for its reply in a futex: the writ
   assert.ok(waited >= 40 && waited < 5_000, `blocked until the write, not the deadline (${waited.toFixed(1)} ms)`);
   assert.deepEqual(replies.read(), new Uint8Array([1, 2, 3]));
   await exited;
-  assert.equal(Atomics.load(flags, 1), Written.Done, 'a blocked reader is woken by the write itself, not by a doorbell');
+  assert.equal(Atomics.load(flags, 1), Written.Wake, 'a blocked reader asks for a futex wake, not a doorbell');
   // Nothing comes: back after its time, and the sleep word is clear again.
   const quiet = processesMemory.allocate(SEGMENT_BYTES);
   const client = openRings(quiet).replies;
