@@ -337,7 +337,6 @@ export class ManagerServer {
     if (this.#wakes.length === 1) queueMicrotask(this.#flushWakes);
   }
 
-
   #reply(link: Link, callId: number, result: unknown, error?: unknown): void {
     const { framed } = link;
     if (callId === 0 || framed.socket.destroyed) return;
