@@ -17,7 +17,7 @@
  */
 
 import { connect as netConnect, type Socket } from 'node:net';
-import { isMainThread, threadId } from 'node:worker_threads';
+import { threadId } from 'node:worker_threads';
 import { AuthenticationError, EOFError } from '../errors.js';
 import { addressKey, type Address } from './address.js';
 import { answerChallenge, deliverChallenge } from './auth.js';
@@ -114,9 +114,7 @@ export class ClientConnection {
     }
     framed.maxBytes = limits.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     const connection = new ClientConnection(address, authkey, framed);
-    // Main threads only: a process that ends while a worker thread maps a
-    // segment crashes in the addon's teardown (the sync helper thread never ends).
-    if (limits.sharedMemory !== false && isMainThread && processesAvailability().available) await connection.#attachRings();
+    if (limits.sharedMemory !== false && processesAvailability().available) await connection.#attachRings();
     return connection;
   }
 

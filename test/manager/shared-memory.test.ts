@@ -6,7 +6,9 @@
 // is cut off like one sending a bad frame, the others unaffected.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { arbitraryAddress } from '../../src/manager/address.js';
 import { builtinTypes } from '../../src/manager/builtin-types.js';
@@ -25,6 +27,7 @@ import { Process } from '../../src/run/process.js';
 import { authenticated, closedWithin, honestCalls } from './raw-client.js';
 
 const available = processesAvailability().available;
+const root = fileURLToPath(new URL('../../', import.meta.url));
 
 test('the processes scope is available here (every test below needs it)', () => {
   assert.equal(available, true, 'the native addon must be built for these tests');
@@ -45,6 +48,40 @@ test('a client on the host uses the rings; sharedMemory: false keeps it on the s
     assert.equal(sum, (1999 * 2000) / 2);
     assert.equal(await d.len(), 50);
   }
+});
+
+test('a worker thread\'s client uses the rings too, awaited and sync calls alike; its process exits cleanly with them mapped', async () => {
+  // In a child process, so its exit — worker threads still mapping ring segments — is what is checked.
+  const script = `
+    import { Manager } from './src/manager/manager.ts';
+    import { Thread } from './src/run/thread.ts';
+    const manager = new Manager();
+    await manager.start();
+    const d = await manager.dict();
+    const report = new Int32Array(new SharedArrayBuffer(12));
+    const thread = new Thread({ target: async (d, address, authkey, url, report) => {
+      const { sharedConnection } = await import(url);
+      const connection = await sharedConnection(address, authkey);
+      for (let i = 0; i < 500; i++) await d.set('k' + (i % 10), i);
+      for (let i = 0; i < 50; i++) d.setSync('s' + i, i);
+      report[0] = connection.sharedMemory ? 1 : 2;
+      report[1] = d.getSync('k9');
+      report[2] = d.getSync('s49');
+    }, args: [d, manager.address, manager.authkey, new URL('./src/manager/client.ts', 'file://' + process.cwd() + '/').href, report] });
+    thread.start();
+    await thread.join();
+    console.log(JSON.stringify({ report: [...report], size: await d.len() }));
+    await manager.shutdown();
+  `;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('close', (c, s) => resolve([c, s])));
+  assert.equal(signal, null, `the process died of ${signal}: ${err}`);
+  assert.equal(code, 0, err);
+  assert.deepEqual(JSON.parse(out), { report: [1, 499, 49], size: 60 });
 });
 
 test('calls in flight keep their order across the ring and the socket (items and results too big for the ring)', async () => {
