@@ -1,19 +1,20 @@
 /**
  * A client's connection to a manager: one socket per (address, authkey) in
- * a process, shared by every proxy there, carrying many calls at once
+ * a thread, shared by every proxy there, carrying many calls at once
  * (each reply names its call). The socket does not keep the process alive
  * while no call is waiting, so holding a proxy never stops a program from
  * ending.
  *
- * On the server's host (where the processes scope's addon loads), from a
- * process's main thread, the connection asks for a shared-memory segment
- * once authenticated and then sends its calls on a ring there (shm-ring.ts);
- * the socket carries what does not fit, rings the doorbell of a side that
- * sleeps, and tells either side when the other is gone. After a call goes
- * out the connection watches the reply ring for up to {@link WATCH_MS}
- * (watch.ts) before it asks for a doorbell: when the server is running, an
- * awaited call comes back within that time without a system call on
- * either side.
+ * On the server's host (where the processes scope's addon loads), the
+ * connection asks for a shared-memory segment once authenticated and then
+ * sends its calls on a ring there (shm-ring.ts); the socket carries what
+ * does not fit, rings the doorbell of a side that sleeps, and tells either
+ * side when the other is gone. After a call goes out the connection
+ * watches the reply ring for up to {@link WATCH_MS} (watch.ts): when the
+ * server is running, an awaited call comes back within that time without a
+ * system call on either side. If not, and its thread has nothing else to
+ * do, it blocks for the reply in a futex wait the server's write ends;
+ * otherwise it asks for a doorbell and returns to its event loop.
  */
 
 import { connect as netConnect, type Socket } from 'node:net';
