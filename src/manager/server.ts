@@ -326,6 +326,8 @@ export class ManagerServer {
       if (done !== Written.NoRoom) return;
     }
     link.framed.sendWriter(written);
+    // A client blocked for a reply on its ring would sit out its time: wake it to read its socket.
+    if (ring !== undefined && ring.replies.takeBlocked()) this.#wakeLater(ring.replies);
   }
 
   /**

@@ -138,6 +138,16 @@ class Ring {
     futexWaiter.notify(this.#control, this.#sleep, 1);
   }
 
+  /**
+   * Writer, sending a message elsewhere (the socket): true — and the reader
+   * is to be {@link wake}d — if it blocks its thread for one on this ring;
+   * it then goes back to its event loop, where the message comes.
+   */
+  takeBlocked(): boolean {
+    if (Atomics.load(this.#control, this.#sleep) !== BLOCKED) return false;
+    return Atomics.compareExchange(this.#control, this.#sleep, BLOCKED, 0) === BLOCKED;
+  }
+
   // --- reader ---------------------------------------------------------------
 
   /**

@@ -140,28 +140,24 @@ class RingWorker {
   #take(at: number): unknown {
     const down = this.#down;
     const word = down.word(at, 0);
-    if ((word & IN_LANE) !== 0) {
-      const serialized = (word & SERIALIZED) !== 0;
-      const body = this.#lane.take(serialized);
+    const serialized = (word & SERIALIZED) !== 0;
+    // Consumed whatever happens: a body that fails to decode fails its task, and the next message is the next task.
+    try {
+      if ((word & IN_LANE) !== 0) {
+        const body = this.#lane.take(serialized);
+        return serialized ? this.#revive(body as Envelope) : body;
+      }
+      if ((word & ON_PORT) !== 0) {
+        const aside = this.#side.next();
+        const revive = (sent: ProcessBody): Promise<unknown> => this.#revive(serialized ? (deserialize(sent as Uint8Array) as Envelope) : sent);
+        return aside instanceof Promise ? aside.then(revive) : revive(aside);
+      }
+      if (serialized) return this.#revive(serializedEnvelope(down, at));
+      const length = down.bodyLength(at);
+      return length === 0 ? undefined : decodeItem(down.bytes, down.bodyStart(at), length, []);
+    } finally {
       down.consume(at);
-      return serialized ? this.#revive(body as Envelope) : body;
     }
-    if ((word & ON_PORT) !== 0) {
-      const serialized = (word & SERIALIZED) !== 0;
-      const aside = this.#side.next();
-      down.consume(at);
-      const revive = (sent: ProcessBody): Promise<unknown> => this.#revive(serialized ? (deserialize(sent as Uint8Array) as Envelope) : sent);
-      return aside instanceof Promise ? aside.then(revive) : revive(aside);
-    }
-    if ((word & SERIALIZED) !== 0) {
-      const envelope = serializedEnvelope(down, at);
-      down.consume(at);
-      return this.#revive(envelope);
-    }
-    const length = down.bodyLength(at);
-    const value = length === 0 ? undefined : decodeItem(down.bytes, down.bodyStart(at), length, []);
-    down.consume(at);
-    return value;
   }
 
   #watch(): boolean {
@@ -219,7 +215,11 @@ class RingWorker {
         return;
       }
       if (kind === LANE) {
-        this.#lane.attach(down, at);
+        try {
+          this.#lane.attach(down, at);
+        } catch {
+          // Not attached: each task whose body is in the lane fails saying the lane is missing.
+        }
         down.consume(at);
         continue;
       }

@@ -231,7 +231,8 @@ export class Decoder {
     const bytes = this.bytes;
     const at = bytes.byteOffset + start;
     const aligned = at % width === 0;
-    const buffer = aligned ? bytes.buffer : bytes.slice(start, start + n * width).buffer;
+    // Unaligned: a copy (Uint8Array's slice, which copies even for a Buffer, whose own slice is a view).
+    const buffer = aligned ? bytes.buffer : Uint8Array.prototype.slice.call(bytes, start, start + n * width).buffer;
     const offset = aligned ? at : 0;
     const view = width === 4 ? new Int32Array(buffer, offset, n) : new Float64Array(buffer, offset, n);
     const a = this.keep(new Array<number>(n));

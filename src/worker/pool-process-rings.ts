@@ -22,6 +22,8 @@ import type { TargetDescription } from '../run/task.js';
 export interface ChildRings {
   readonly down: { readonly control: SegmentSlice; readonly data: SegmentSlice };
   readonly up: { readonly control: SegmentSlice; readonly data: SegmentSlice };
+  /** The lane for results too large for the up ring (see pool/transport/lanes.ts). */
+  readonly upLane: { readonly control: SegmentSlice; readonly data: SegmentSlice };
   readonly doorbell: SegmentSlice;
 }
 
@@ -66,7 +68,7 @@ function attachRing(slices: ChildRings['down']): RingBuffers {
 export async function serveOverRings(rings: ChildRings, initializer: TargetDescription | undefined, initargs: Envelope | undefined): Promise<void> {
   const doorbell: SleepWord = { words: new Int32Array(attachShared(rings.doorbell)), index: 0 };
   const up = new MessageRing(attachRing(rings.up), doorbell, futexWaiter);
-  const lane = new OutgoingLane(up);
+  const lane = new OutgoingLane(up, attachRing(rings.upLane));
   await serveRing({
     down: new MessageRing(attachRing(rings.down), undefined, futexWaiter),
     up,

@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CancelledError, WorkerDiedError } from '../../src/errors.js';
@@ -98,18 +99,23 @@ test('rings - map chunks larger than a ring (numbers, and objects) come back who
   assert.deepEqual(lengths, records.map((r) => ({ i: r.i, n: r.s.length })));
 });
 
-test('lanes - a body larger than a ring goes in a lane its sender makes on first use; a body larger than a lane goes on the channel', { skip }, async () => {
+test('lanes - a body larger than a ring goes in a lane (the pool makes both: one with the child, one on first use); a body larger than a lane goes on the channel', { skip }, async () => {
   await using pool = new ProcessPoolExecutor({ maxWorkers: 1, transport: 'shared-memory' });
   const child = await within(pool.submit(() => process.pid), 20_000, 'the child');
-  assert.deepEqual(entriesOf(child), [], 'a child that sent nothing large has made no segment');
+  const mine = (): string[] => entriesOf(process.pid);
+  /** Bytes of this process's segments actually in memory (the child's lane commits its pages as it writes them). */
+  const committed = (): number => mine().reduce((total, name) => total + statSync(`/dev/shm/${name}`).blocks * 512, 0);
+  const before = new Set(mine());
   const sum = (list: number[]): number => list.reduce((a, b) => a + b, 0);
-  const list = Array.from({ length: 30_000 }, (_, i) => i); // ~150 KB of codec bytes: over a ring's quarter, under a lane's
+  const list = Array.from({ length: 30_000 }, (_, i) => i * 1000); // ~120 KB: over a ring's quarter, under a lane's
   assert.equal(await within(pool.submit(sum, list), 20_000, 'a large argument'), sum(list));
-  assert.deepEqual(entriesOf(child), [], 'still none: the pool made the lane that argument took');
+  assert.ok(mine().some((name) => !before.has(name)), 'the pool made its lane for that argument');
+  const pagesBefore = committed();
   const made = await within(pool.submit((n: number) => Array.from({ length: n }, (_, i) => `item ${i}`), 20_000), 20_000, 'a large result');
   assert.equal(made.length, 20_000);
   assert.equal(made[19_999], 'item 19999');
-  assert.ok(entriesOf(child).length > 0, 'the child made its lane for that result');
+  assert.ok(committed() - pagesBefore >= 100_000, 'the result was written in the lane the pool made with the child');
+  assert.deepEqual(entriesOf(child), [], 'the child made no segment of its own');
   // Over a lane's quarter (256 KiB): the channel, both ways, in order with the lane's bodies around it.
   const huge = 'x'.repeat(600_000);
   const futures = [
@@ -123,6 +129,32 @@ test('lanes - a body larger than a ring goes in a lane its sender makes on first
   assert.equal(total, sum(list));
   assert.equal(long, 'y'.repeat(600_000));
   assert.deepEqual(doubled, Array.from({ length: 40_000 }, (_, i) => i * 2));
+});
+
+test('lanes - a large result sent just before the child exits arrives whole', { skip }, async () => {
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 1, transport: 'shared-memory' });
+  const large = pool.submit((n: number) => Array.from({ length: n }, (_, i) => i * 3), 30_000);
+  const exiting = pool.submit(() => process.exit(0));
+  const error = await rejection(exiting, 20_000, 'the exiting task');
+  assert.ok(error instanceof WorkerDiedError, String(error));
+  const values = await within(large, 20_000, 'the large result');
+  assert.equal(values.length, 30_000);
+  assert.equal(values[29_999], 89_997);
+  assert.equal(await within(pool.submit((x: number) => x + 1, 1), 20_000, 'a task on the new child'), 2);
+});
+
+test('lanes - a result read from the lane owns its memory: later results reusing the lane do not change it', { skip }, async () => {
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 1, transport: 'shared-memory' });
+  // Long lists whose first item is a number and that hold a typed array: V8 serializes them, into the lane.
+  // The string before the array shifts it through every alignment (V8 reads an aligned one as a view).
+  const make = (pad: number, fill: number) => [0, 'x'.repeat(pad), new Float64Array(2_000).fill(fill), ...Array.from({ length: 5_000 }, (_, i) => i)];
+  const firsts = [];
+  for (let pad = 0; pad < 8; pad++) firsts.push(await within(pool.submit(make, pad, 7), 20_000, 'a first result'));
+  const arrays = firsts.map((result) => result[2] as Float64Array);
+  for (const array of arrays) assert.ok(!(array.buffer instanceof SharedArrayBuffer), 'a copy, not a view into the lane');
+  // Twenty more ~60 KB results go round the 1 MiB lane.
+  for (let k = 0; k < 20; k++) await within(pool.submit(make, k % 8, k), 20_000, 'a later result');
+  for (const array of arrays) assert.ok(array.every((v) => v === 7), 'the first results are unchanged');
 });
 
 test('lanes - more large bodies than a lane holds at once: the overflow takes the channel, every one arrives once, in order', { skip }, async () => {

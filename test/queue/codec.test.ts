@@ -495,6 +495,18 @@ test('a dense root array that is not all numbers, or is short, or any other arra
   assert.deepStrictEqual(roundTrip(nested), nested);
 });
 
+test('a number run decodes from a Buffer (whose slice is a view) at any offset', () => {
+  const ints = Array.from({ length: 20 }, (_, i) => i * 100_003);
+  encodeItem(ints, writer, [], false, true);
+  const bytes = writer.bytes.slice(0, writer.length);
+  for (let offset = 0; offset < 8; offset++) {
+    const buffer = Buffer.allocUnsafe(bytes.length + 8); // from Node's shared pool: byteOffset is not 0
+    buffer.fill(0xee);
+    buffer.set(bytes, offset);
+    assert.deepEqual(decodeItem(buffer, offset, bytes.length, []), ints, `at offset ${offset} of a Buffer at ${buffer.byteOffset}`);
+  }
+});
+
 test('a number run whose bytes are cut short is a corrupt item', () => {
   encodeItem(Array.from({ length: 20 }, (_, i) => i * 100_000), writer, [], false, true);
   const bytes = writer.bytes.slice(0, writer.length);

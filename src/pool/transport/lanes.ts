@@ -4,11 +4,15 @@
  * beside each of them, instead of through Node's IPC channel (whose pipe
  * takes 64 KiB at a time and which both event loops must pump).
  *
- * A lane is made by its writer the first time it has a large body to send
- * (a pool that only ever sends small ones never pays its memory), and is
- * announced by a {@link LANE} message on the message ring, whose body names
- * its segments; its reader attaches to it there. After that, a message with
- * {@link IN_LANE} says: my body is the next message in the lane. The writer
+ * The pool makes both lanes of a child. The child's (results going up) is
+ * made with the child and named in its start message, in memory whose pages
+ * are only committed when written: a lane the child made itself could be
+ * gone, with the results in it, if the child exited before the pool had
+ * attached. The pool's own (tasks going down) is made the first time it has
+ * a large body to send, and announced by a {@link LANE} message on the
+ * ring, whose body names its segments; the child attaches to it there.
+ * After that, a message with {@link IN_LANE} says: my body is the next
+ * message in the lane. The writer
  * publishes the lane's message before the ring's marker can be seen, so the
  * reader always finds it. A body the lane cannot take now (too large for
  * it, or it is full) goes on the IPC channel as before, announced by
@@ -25,7 +29,7 @@ import { allocateRing, largestBody, MessageRing, type RingBuffers } from './ring
 /** Bytes in a lane: bodies up to a quarter of it (1 MiB) go in it. */
 const LANE_BYTES = 1 << 20;
 
-/** Kind of the message that announces a lane (both directions): its body names the lane's segments. */
+/** Kind of the message that announces the pool's lane to its child: its body names the lane's segments. */
 export const LANE = 7;
 /** Set on a kind when the body is the next message in the lane. */
 export const IN_LANE = 0x1000;
@@ -33,6 +37,11 @@ export const IN_LANE = 0x1000;
 interface LaneSlices {
   readonly control: SegmentSlice;
   readonly data: SegmentSlice;
+}
+
+/** A lane whose data pages are committed only as they are written (for a child's results: see the module comment). */
+export function allocateLane(): RingBuffers {
+  return allocateRing(LANE_BYTES, processesMemory, true);
 }
 
 /** The writer's side of the lane beside the message ring `ring`. */
@@ -44,8 +53,10 @@ export class OutgoingLane {
   /** Making one failed (no room in /dev/shm): every large body uses the channel. */
   #failed = false;
 
-  constructor(ring: MessageRing) {
+  /** `made`: a lane the reader already has (not announced); otherwise one is made and announced on first use. */
+  constructor(ring: MessageRing, made?: RingBuffers) {
     this.#ring = ring;
+    if (made !== undefined) this.#lane = new MessageRing(made, undefined, futexWaiter);
   }
 
   /**
@@ -82,7 +93,12 @@ export class IncomingLane {
   /** Attaches to the lane the {@link LANE} message at `at` of `ring` names. */
   attach(ring: MessageRing, at: number): void {
     const slices = decodeItem(ring.bytes, ring.bodyStart(at), ring.bodyLength(at), []) as LaneSlices;
-    this.#lane = new MessageRing({ control: attachShared(slices.control), data: attachShared(slices.data) }, undefined, futexWaiter);
+    this.use({ control: attachShared(slices.control), data: attachShared(slices.data) });
+  }
+
+  /** Reads the lane over `buffers` (one this side made or was given at the start). */
+  use(buffers: RingBuffers): void {
+    this.#lane = new MessageRing(buffers, undefined, futexWaiter);
   }
 
   /**
@@ -96,7 +112,8 @@ export class IncomingLane {
     try {
       const start = lane.bodyStart(at);
       const length = lane.bodyLength(at);
-      return serialized ? (deserialize(lane.bytes.subarray(start, start + length)) as Envelope) : decodeItem(lane.bytes, start, length, []);
+      // Copied out first: V8 makes typed arrays and Buffers views into the bytes it reads, and the lane's bytes are reused.
+      return serialized ? (deserialize(lane.bytes.slice(start, start + length)) as Envelope) : decodeItem(lane.bytes, start, length, []);
     } finally {
       lane.consume(at);
     }

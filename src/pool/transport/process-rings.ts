@@ -30,7 +30,7 @@ import type { Link, LinkEvents, Transport } from '../engine.js';
 import { Doorbell } from './doorbell.js';
 import type { ProcessBody } from './process-body.js';
 import { childDeath, type ProcessTransportOptions } from './processes.js';
-import { OutgoingLane } from './lanes.js';
+import { allocateLane, OutgoingLane } from './lanes.js';
 import { RingLink } from './ring-link.js';
 import { allocateRing, largestBody, type RingBuffers } from './ring.js';
 import { encodeBody, ItemWriter, type Body, type SideChannel } from './wire.js';
@@ -82,7 +82,9 @@ class ProcessRingLink extends RingLink {
       this.forget();
       events.exited(childDeath(this.#uncaught, code, signal));
     });
-    const rings: ChildRings = { down: slices(down), up: slices(up), doorbell: describeShared(doorbell.word.words) };
+    const upLane = allocateLane();
+    this.useLane(upLane);
+    const rings: ChildRings = { down: slices(down), up: slices(up), upLane: slices(upLane), doorbell: describeShared(doorbell.word.words) };
     const init: PoolChildInit = { name, initializer: options.initializer, initargs: options.initargs, rings };
     child.send({ init } satisfies Down);
   }

@@ -17,7 +17,7 @@ import { unpack, type ProcessBody } from './process-body.js';
 import type { Waiter } from '../../memory/waiter.js';
 import type { Link, LinkEvents, Task } from '../engine.js';
 import type { Doorbell } from './doorbell.js';
-import { IncomingLane, IN_LANE, LANE } from './lanes.js';
+import { IncomingLane, IN_LANE } from './lanes.js';
 import { MessageRing, readerSleepWord, wake, type RingBuffers, type SleepWord } from './ring.js';
 import {
   DEFINE, INIT_FAILED, KIND_MASK, ON_PORT, PARTIAL, REPORT_START, RETURNED, send, serializedEnvelope, SERIALIZED, SKIPPED, STARTED, STOP, TASK, THREW,
@@ -31,7 +31,7 @@ export abstract class RingLink implements Link {
   readonly #events: LinkEvents;
   readonly #doorbell: Doorbell;
   readonly #waiter: Waiter;
-  /** Where the worker's large answers come, once it has announced it. */
+  /** Where the worker's large answers come (see {@link useLane}). */
   readonly #lane = new IncomingLane();
   /** An answer's body has not come on the side channel yet: {@link drain} stops there until it has. */
   #stalled = false;
@@ -52,6 +52,11 @@ export abstract class RingLink implements Link {
   /** The ring tasks go down, for a subclass's lane beside it. */
   protected get down(): MessageRing {
     return this.#down;
+  }
+
+  /** Reads large answers from the lane over `buffers` (made by the subclass for its worker). */
+  protected useLane(buffers: RingBuffers): void {
+    this.#lane.use(buffers);
   }
   /** Whether the worker has exited (nothing more is sent). */
   protected abstract get exited(): boolean;
@@ -121,11 +126,6 @@ export abstract class RingLink implements Link {
         }
       }
       const kind = word & KIND_MASK;
-      if (kind === LANE) {
-        this.#lane.attach(up, at);
-        up.consume(at);
-        continue;
-      }
       const seq = up.word(at, 1);
       const micros = up.word(at, 2);
       const serialized = (word & SERIALIZED) !== 0;

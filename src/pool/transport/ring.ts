@@ -69,13 +69,15 @@ export interface SleepWord {
 
 /**
  * Allocates the shared parts of a ring of `capacity` bytes (a power of two,
- * at least 1 KiB) from `memory` (default: the threads scope's).
+ * at least 1 KiB) from `memory` (default: the threads scope's). `sparse`:
+ * the data's pages are committed only as they are written (see
+ * `Memory.allocateGrowable`).
  */
-export function allocateRing(capacity: number, memory: Memory = threadsMemory): RingBuffers {
+export function allocateRing(capacity: number, memory: Memory = threadsMemory, sparse = false): RingBuffers {
   if (!Number.isInteger(capacity) || capacity < 1024 || capacity > 2 ** 30 || (capacity & (capacity - 1)) !== 0) {
     throw new RangeError(`ring capacity must be a power of two between 1 KiB and 1 GiB, got ${capacity}`);
   }
-  return { control: memory.allocate(CONTROL_WORDS * 4), data: memory.allocate(capacity) };
+  return { control: memory.allocate(CONTROL_WORDS * 4), data: sparse ? memory.allocateGrowable(capacity, capacity) : memory.allocate(capacity) };
 }
 
 /** The largest body a ring of `capacity` bytes takes; larger ones go another way. */
