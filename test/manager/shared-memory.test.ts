@@ -183,7 +183,7 @@ test('a client with nothing else to do blocks for its reply in a futex: the writ
   const segment = processesMemory.allocate(SEGMENT_BYTES);
   const flags = new Int32Array(processesMemory.allocate(8));
   const { replies } = openRings(segment); // the client's side: it reads the replies
-  const { script, eval: evaluate, workerData } = workerScript(new URL('./fixtures/ring-writer.ts', import.meta.url), { segment, flags });
+  const { script, eval: evaluate, workerData } = workerScript(new URL('./fixtures/ring-writer.ts', import.meta.url), { segment, flags, socket: false });
   const writer = new Worker(script, { eval: evaluate, workerData });
   const exited = new Promise((resolve) => writer.once('exit', resolve));
   Atomics.store(flags, 0, 1);
@@ -206,6 +206,25 @@ test('a client with nothing else to do blocks for its reply in a futex: the writ
   assert.deepEqual(client.read(), new Uint8Array([9]));
   assert.equal(client.sleepOnSocket(), true);
   assert.equal(server.write(new Uint8Array([10]), 1), Written.RingDoorbell, 'sleeping in the event loop still asks for the doorbell');
+});
+
+test('a client blocked for a reply the server sends on the socket is woken at once, to read its socket', async () => {
+  const segment = processesMemory.allocate(SEGMENT_BYTES);
+  const flags = new Int32Array(processesMemory.allocate(8));
+  const { replies } = openRings(segment);
+  const { script, eval: evaluate, workerData } = workerScript(new URL('./fixtures/ring-writer.ts', import.meta.url), { segment, flags, socket: true });
+  const writer = new Worker(script, { eval: evaluate, workerData });
+  const exited = new Promise((resolve) => writer.once('exit', resolve));
+  Atomics.store(flags, 0, 1);
+  Atomics.notify(flags, 0);
+  const started = performance.now();
+  assert.equal(replies.blockForMessage(20_000), false, 'woken with nothing on the ring');
+  assert.ok(performance.now() - started < 10_000, 'woken, not timed out');
+  await exited;
+  assert.equal(Atomics.load(flags, 1), 1, 'the writer found the reader blocked');
+  const server = openRings(segment).replies;
+  assert.equal(server.takeBlocked(), false, 'nobody blocks now');
+  assert.equal(server.write(new Uint8Array([4]), 1), Written.Done);
 });
 
 test('the segment is private: mode 0600, an unguessable name told only to the authenticated client', async () => {
