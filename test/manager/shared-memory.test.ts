@@ -179,15 +179,25 @@ async function rawRings(address: string, authkey: Uint8Array) {
   return { ...raw, segment, memory, rings: openRings(memory) };
 }
 
-test('a client with nothing else to do blocks for its reply in a futex: the write wakes it, with no doorbell; with no reply it gives up in time', async () => {
+/**
+ * A segment's rings with the server's side in a worker thread (fixtures/ring-writer.ts), told to go
+ * ahead: it writes a reply (or, with `socket`, sends it "on the socket" and wakes a blocked reader).
+ * Returns the client's reply ring, and the worker's report in `flags[1]`.
+ */
+function serverThread(socket: boolean) {
   const segment = processesMemory.allocate(SEGMENT_BYTES);
   const flags = new Int32Array(processesMemory.allocate(8));
   const { replies } = openRings(segment); // the client's side: it reads the replies
-  const { script, eval: evaluate, workerData } = workerScript(new URL('./fixtures/ring-writer.ts', import.meta.url), { segment, flags, socket: false });
+  const { script, eval: evaluate, workerData } = workerScript(new URL('./fixtures/ring-writer.ts', import.meta.url), { segment, flags, socket });
   const writer = new Worker(script, { eval: evaluate, workerData });
   const exited = new Promise((resolve) => writer.once('exit', resolve));
   Atomics.store(flags, 0, 1);
   Atomics.notify(flags, 0);
+  return { segment, replies, flags, exited };
+}
+
+test('a client with nothing else to do blocks for its reply in a futex: the write wakes it, with no doorbell; with no reply it gives up in time', async () => {
+  const { segment, replies, flags, exited } = serverThread(false);
   const started = performance.now();
   assert.equal(replies.blockForMessage(10_000), true, 'woken with the reply there');
   const waited = performance.now() - started;
@@ -209,14 +219,7 @@ test('a client with nothing else to do blocks for its reply in a futex: the writ
 });
 
 test('a client blocked for a reply the server sends on the socket is woken at once, to read its socket', async () => {
-  const segment = processesMemory.allocate(SEGMENT_BYTES);
-  const flags = new Int32Array(processesMemory.allocate(8));
-  const { replies } = openRings(segment);
-  const { script, eval: evaluate, workerData } = workerScript(new URL('./fixtures/ring-writer.ts', import.meta.url), { segment, flags, socket: true });
-  const writer = new Worker(script, { eval: evaluate, workerData });
-  const exited = new Promise((resolve) => writer.once('exit', resolve));
-  Atomics.store(flags, 0, 1);
-  Atomics.notify(flags, 0);
+  const { segment, replies, flags, exited } = serverThread(true);
   const started = performance.now();
   assert.equal(replies.blockForMessage(20_000), false, 'woken with nothing on the ring');
   assert.ok(performance.now() - started < 10_000, 'woken, not timed out');
