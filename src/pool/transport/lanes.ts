@@ -12,22 +12,23 @@
  * a large body to send, and announced by a {@link LANE} message on the
  * ring, whose body names its segments; the child attaches to it there.
  * After that, a message with {@link IN_LANE} says: my body is the next
- * message in the lane. The writer
- * publishes the lane's message before the ring's marker can be seen, so the
- * reader always finds it. A body the lane cannot take now (too large for
+ * message in the lane. The writer publishes the lane's message before the
+ * ring's marker can be seen, so the reader always finds it. A body the lane cannot take now (too large for
  * it, or it is full) goes on the IPC channel as before, announced by
  * `ON_PORT`: the two are separate queues, each in order.
  */
 
+import { deserialize } from 'node:v8';
 import { attachShared, describeShared, processesMemory, type SegmentSlice } from '../../memory/processes-memory.js';
 import { futexWaiter } from '../../memory/futex-waiter.js';
-import { deserialize } from 'node:v8';
 import { decodeItem, encodeItem, ItemWriter } from '../../queue/codec.js';
 import type { Envelope } from '../../share/marshal.js';
 import { allocateRing, largestBody, MessageRing, type RingBuffers } from './ring.js';
 
-/** Bytes in a lane: bodies up to a quarter of it (1 MiB) go in it. */
+/** Bytes in a lane (1 MiB). */
 const LANE_BYTES = 1 << 20;
+/** The largest body a lane takes (a quarter of it); larger ones go on the IPC channel. */
+const LANE_LARGEST = largestBody(LANE_BYTES);
 
 /** Kind of the message that announces the pool's lane to its child: its body names the lane's segments. */
 export const LANE = 7;
@@ -64,7 +65,7 @@ export class OutgoingLane {
    * the ring first if this is the first large body. Undefined: use the channel.
    */
   take(length: number): MessageRing | undefined {
-    if (this.#failed || length > largestBody(LANE_BYTES)) return undefined;
+    if (this.#failed || length > LANE_LARGEST) return undefined;
     if (this.#lane === undefined) {
       let buffers: RingBuffers;
       try {

@@ -8,8 +8,8 @@
  * free. No task costs an IPC message: what the engine sends in one dispatch
  * is one published batch and at most one wake-up.
  *
- * Bodies too large for a ring go in a lane beside it, a second ring made
- * when the first one is sent (lanes.ts). Node's IPC channel stays for what
+ * Bodies too large for a ring go in a lane beside it, a second ring the
+ * pool makes (lanes.ts). Node's IPC channel stays for what
  * the rings do not carry: starting the child (its rings and initializer),
  * its death (the channel closing with the process), the error it dies of,
  * and bodies too large for a lane — those go on the channel, announced in

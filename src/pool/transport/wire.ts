@@ -73,7 +73,7 @@ export type Body =
  */
 export interface SideChannel {
   postMessage(body: ProcessBody): void;
-  /** The lane, if it takes a large body of `length` bytes now (made and announced on first use). */
+  /** The lane, if it takes a large body of `length` bytes now (the pool's is made and announced on first use). */
   lane?(length: number): MessageRing | undefined;
 }
 
@@ -88,8 +88,8 @@ const scratch: SharedArrayBuffer[] = [];
  * ring is serialized into it (see {@link SERIALIZED}), and a body too large
  * for it is encoded once, as `large` bytes: a list longer than
  * `largest / 16` is not tried in the ring at all unless it is such an array
- * of numbers (which the codec copies as a typed array), and plain data the codec
- * encoded too large goes as those bytes.
+ * of numbers (which the codec copies as a typed array), and plain data the
+ * codec encoded too large goes as those bytes.
  *
  * @throws DataCloneError naming the path (under `root`) of what cannot cross.
  */
