@@ -32,7 +32,7 @@ import { processesAvailability } from '../memory/native.js';
 import { attachNamedSegment, unlinkSegment } from '../memory/segments.js';
 import type { ItemWriter } from '../queue/codec.js';
 import { loopIsQuiet } from '../run/quiet-loop.js';
-import { Watch } from './watch.js';
+import { lookAgain, Watch } from './watch.js';
 import { openRings, RING_LARGEST, SEGMENT_BYTES, SEGMENT_TAG, Written, type Ring } from './shm-ring.js';
 
 /** How long a client watches its reply ring after its last call or reply, in ms (see watch.ts). */
@@ -276,7 +276,11 @@ export class ClientConnection {
         watching = true;
         budget = this.#sameThread ? 0 : this.#watch.budget();
       }
-      if (performance.now() - this.#lastActivity < budget) continue;
+      const waited = performance.now() - this.#lastActivity;
+      if (waited < budget) {
+        lookAgain(waited);
+        continue;
+      }
       if (budget > 0) this.#watch.missed();
       // Nothing else for this thread to do: wait for the reply in a futex, woken by the server's write.
       if (!blocked && !this.#sameThread && loopIsQuiet(ringSockets) && rings.replies.blockForMessage(BLOCK_MS)) {

@@ -14,7 +14,7 @@
  */
 
 import type { RingCorruptError, Ring } from './shm-ring.js';
-import { Watch } from './watch.js';
+import { lookAgain, Watch } from './watch.js';
 
 /** How long the server watches its rings after the last request, in ms (see watch.ts). */
 const WATCH_MS = 0.05;
@@ -110,6 +110,7 @@ export class RingPump {
             if (budget > 0) this.#watch.missed();
             break;
           }
+          lookAgain(now - idleSince);
         }
         if (now - sliceStart > SLICE_MS) {
           await yieldToLoop();

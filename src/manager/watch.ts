@@ -9,7 +9,29 @@
  * other side may be waiting for, then sleeps anyway. So after a few watches
  * in a row that saw nothing, a side stops watching, and tries again once in
  * a while to see if things changed.
+ *
+ * A watch that has seen nothing for {@link YIELD_AFTER_MS} gives the core
+ * away before each further look ({@link lookAgain}): with more busy parties
+ * than cores (a server and two clients on two cores), the party being
+ * waited for is often ready to run on the watcher's own core, and without
+ * the yield it waits for the scheduler to take the core back, a millisecond
+ * or more. The first microseconds are pure spinning: a running peer answers
+ * in that time, and a system call per look would only slow noticing it.
  */
+
+import { native } from '../memory/native.js';
+
+/** How long a watch spins before each look also yields the core, in ms. */
+const YIELD_AFTER_MS = 0.005;
+
+/**
+ * Called by a watcher before it looks again, `waited` ms into its watch:
+ * past {@link YIELD_AFTER_MS}, lets any thread ready to run on this core go
+ * first. Only for parties with the processes-scope addon loaded (a ring's).
+ */
+export function lookAgain(waited: number): void {
+  if (waited >= YIELD_AFTER_MS) native().yieldCpu();
+}
 
 /** Misses in a row after which watching stops. */
 const MISSES_TO_STOP = 3;

@@ -70,6 +70,8 @@ export interface NativeAddon {
   /** Running, not a zombie, and started at `startTime` when that is nonzero. */
   processAlive(pid: number, startTime?: number): boolean;
   parkingThreads(): number;
+  /** Lets another thread ready to run on this core go first (sched_yield). */
+  yieldCpu(): void;
   segmentCreate(name: string, dataBytes: number, kind: number, tag: number, options: number): SharedArrayBuffer;
   segmentAttach(name: string, kind: number, tag: number, dataBytes: number, timeoutMs: number): SharedArrayBuffer;
   arenaAllocate(prefix: string, byteLength: number, arenaBytes: number): SharedArrayBuffer;
@@ -83,7 +85,7 @@ export interface NativeAddon {
 }
 
 /** The interface version this TypeScript expects (native/src/addon.cc's kAbi). */
-const ABI = 1;
+const ABI = 2;
 
 type Loaded = { readonly addon: NativeAddon } | { readonly reason: ProcessesUnavailableReason; readonly message: string; readonly cause?: unknown };
 

@@ -6,12 +6,19 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { child, src } from './processes-support.js';
-import { processesAvailability } from '../../src/memory/native.js';
+import { native, processesAvailability } from '../../src/memory/native.js';
 
 test('on Linux the addon is built and loads (npm install builds it)', () => {
   if (process.platform !== 'linux') return;
   const availability = processesAvailability();
   assert.deepEqual(availability, { available: true }, availability.available ? '' : availability.message);
+});
+
+test('the addon has yieldCpu, which returns at once with nothing else to run', () => {
+  if (!processesAvailability().available) return;
+  const addon = native();
+  assert.equal(typeof addon.yieldCpu, 'function');
+  for (let i = 0; i < 1000; i++) assert.equal(addon.yieldCpu(), undefined);
 });
 
 /** A child that imports the whole package, then uses processes memory; prints what happened. */
