@@ -29,7 +29,7 @@ const N = 20_000;
 const PIPELINED_N = 100_000;
 const WINDOW = 64;
 const KEYS = 1000;
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 /** The sum of every value read back by one client (each key holds the last value set under it, read N / KEYS times). */
 function expectedSum(n, keys) {
