@@ -31,3 +31,10 @@ export function checkAddress(address: unknown, what = 'address'): Address {
 export function addressKey(address: Address): string {
   return typeof address === 'string' ? `unix:${address}` : `tcp:${address.host}:${address.port}`;
 }
+
+/**
+ * The addresses (by {@link addressKey}) of the manager servers this thread
+ * runs: a synchronous call to one of them from this thread would block the
+ * only thread that could answer it.
+ */
+export const servedInThisThread = new Set<string>();

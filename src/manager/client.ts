@@ -46,6 +46,14 @@ const BLOCK_MS = 2;
 /** Sockets of ring connections, by handle kind: handles that need no event loop while this thread blocks for a reply. */
 const ringSockets = new Map<string, number>();
 
+/** Where a connection handed to a synchronous caller sends what comes on its socket (see sync-calls.ts). */
+export interface HandOffTarget {
+  /** A reply that came on the socket (too big for the ring, or the ring was full). */
+  onFrame(frame: Uint8Array): void;
+  /** The connection closed. */
+  onClose(error: Error): void;
+}
+
 interface Pending {
   resolve(reply: { value?: unknown; token?: Token }): void;
   reject(error: Error): void;
@@ -79,6 +87,10 @@ export class ClientConnection {
   #sameThread = false;
   /** The kind of handle of this connection's socket while it has rings (counted in {@link ringSockets}). */
   #socketKind: string | undefined;
+  /** The segment of the rings. */
+  #segment: SharedArrayBuffer | undefined;
+  /** Set once the rings are handed to a synchronous caller: this thread then only keeps the socket. */
+  #handedOff: HandOffTarget | undefined;
 
   private constructor(address: Address, authkey: Uint8Array, framed: FramedSocket) {
     this.address = address;
@@ -151,6 +163,7 @@ export class ClientConnection {
     } catch {
       // the name is gone already; the mapping is what counts
     }
+    this.#segment = memory;
     this.#rings = openRings(memory);
     this.#socketKind = typeof this.address === 'string' ? 'PipeWrap' : 'TCPSocketWrap';
     ringSockets.set(this.#socketKind, (ringSockets.get(this.#socketKind) ?? 0) + 1);
@@ -192,6 +205,25 @@ export class ClientConnection {
 
   close(): void {
     this.#framed.socket.destroy();
+  }
+
+  /**
+   * Gives this connection's rings to a thread that will call over them
+   * synchronously (sync-calls.ts): this thread stops reading them and
+   * passes on what the socket brings. Returns the rings' segment, or
+   * undefined (and nothing changes) if the connection has no rings. Only
+   * for a fresh connection nobody else uses.
+   */
+  handOff(target: HandOffTarget): SharedArrayBuffer | undefined {
+    if (this.#segment === undefined || this.#handedOff !== undefined) return undefined;
+    if (this.#closedBy !== undefined) return undefined;
+    this.#handedOff = target;
+    return this.#segment;
+  }
+
+  /** Rings the server's doorbell (for the synchronous caller a connection was handed to). */
+  ringDoorbell(): void {
+    if (this.#closedBy === undefined) this.#framed.ringDoorbell();
   }
 
   /** Sends on the ring (in order behind any backlog) or, without rings, on the socket. */
@@ -248,7 +280,7 @@ export class ClientConnection {
    */
   #readReplies(): void {
     const rings = this.#rings;
-    if (rings === undefined || this.#closedBy !== undefined) return;
+    if (rings === undefined || this.#closedBy !== undefined || this.#handedOff !== undefined) return;
     let watching = false;
     let blocked = false;
     let budget = 0;
@@ -311,6 +343,10 @@ export class ClientConnection {
   }
 
   #receive(frame: Uint8Array): void {
+    if (this.#handedOff !== undefined) {
+      if (frame.length > 0) this.#handedOff.onFrame(frame);
+      return;
+    }
     if (frame.length === 0 && this.#rings !== undefined) {
       this.#readReplies(); // the doorbell: replies wait on the ring
       return;
@@ -342,7 +378,9 @@ export class ClientConnection {
       ringSockets.set(this.#socketKind, ringSockets.get(this.#socketKind)! - 1);
       this.#socketKind = undefined;
     }
+    const first = this.#closedBy === undefined;
     this.#closedBy ??= error;
+    if (first) this.#handedOff?.onClose(error);
     forget(this);
     for (const pending of this.#pending.values()) pending.reject(this.#closedBy);
     this.#pending.clear();

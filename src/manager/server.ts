@@ -44,7 +44,7 @@ import { RingPump, type RingLink } from './ring-pump.js';
 import { openRings, SEGMENT_BYTES, SEGMENT_TAG, Written, type Ring } from './shm-ring.js';
 import { answerChallenge, deliverChallenge } from './auth.js';
 import { withDeadline } from './handshake.js';
-import { type Address } from './address.js';
+import { addressKey, servedInThisThread, type Address } from './address.js';
 import {
   DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_BYTES, FramedSocket, HANDSHAKE_MAX_FRAME_BYTES, type StreamLimits,
 } from './frames.js';
@@ -141,12 +141,14 @@ export class ManagerServer {
     this.#address = typeof address === 'string' || bound === null || typeof bound === 'string'
       ? address
       : { host: address.host, port: bound.port };
+    servedInThisThread.add(addressKey(this.#address));
     return this.#address;
   }
 
   /** Stops listening, closes every connection and forgets every object. */
   close(): Promise<void> {
     this.#closed ??= new Promise<void>((resolve) => {
+      if (this.#address !== undefined) servedInThisThread.delete(addressKey(this.#address));
       for (const socket of this.#sockets) socket.destroy();
       const server = this.#server;
       if (server === undefined) return resolve();

@@ -188,11 +188,14 @@ class Ring {
   /**
    * Blocks this thread until a message is published or `ms` pass, woken by
    * the writer's futex wake (see "Sleeping" above); true if a message is
-   * there. Only for a thread with nothing else to do meanwhile.
+   * there. Only for a thread with nothing else to do meanwhile. `ready`,
+   * if given, is checked once the sleep word says BLOCKED, before sleeping:
+   * whoever makes it true and then finds BLOCKED ({@link takeBlocked})
+   * wakes this thread, so that news cannot be missed either.
    */
-  blockForMessage(ms: number): boolean {
+  blockForMessage(ms: number, ready?: () => boolean): boolean {
     Atomics.store(this.#control, this.#sleep, BLOCKED);
-    if (!this.hasMessage()) futexWaiter.wait(this.#control, this.#sleep, BLOCKED, performance.now() + ms);
+    if (!this.hasMessage() && ready?.() !== true) futexWaiter.wait(this.#control, this.#sleep, BLOCKED, performance.now() + ms);
     Atomics.store(this.#control, this.#sleep, 0);
     return this.hasMessage();
   }

@@ -1,37 +1,62 @@
 /**
  * The helper thread behind synchronous proxy calls (`callMethodSync`,
- * `<method>Sync`): it owns this thread's connections to managers, makes
- * each call asynchronously, and hands the reply back through shared memory
- * to the caller, which is blocked in `Atomics.wait` meanwhile.
+ * `<method>Sync`), one per thread that calls synchronously. It does what
+ * needs an event loop, which the blocked caller does not have:
+ *
+ * - `channel`: opens a connection of the caller's own to a manager and,
+ *   once authenticated, hands the caller its shared-memory rings
+ *   (`ClientConnection.handOff`; the segment goes back on `port`). The
+ *   caller then writes its requests and reads its replies there itself;
+ *   this thread keeps the socket, rings the server's doorbell when asked
+ *   (`doorbell`), and passes on what the socket brings: a reply too big
+ *   for the ring, or the connection's end.
+ * - `call`: makes a call on this thread's own connection and hands the
+ *   reply back (a manager on another host, or a request too big for a ring).
  *
  * ```text
- *  control (Int32Array)  [0] state: 0 idle, 1 reply ready   [1] reply length
+ *  control (Int32Array)  [0] state: 0 waiting, 1 reply (or channel offer) ready   [1] reply length
  *  data (growable SharedArrayBuffer): the encoded reply
+ *  a channel's closed word (Int32Array, its own): 1 once its connection is gone
  * ```
+ *
+ * The caller blocks in `Atomics.wait` on `control[0]`, or — on a channel —
+ * in a futex wait on its reply ring's sleep word, which this thread wakes
+ * after it sets `control[0]` or the closed word (`Ring.takeBlocked`).
  */
 
-import { workerData } from 'node:worker_threads';
-import { parentPort } from 'node:worker_threads';
-import { sharedConnection } from './client.js';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { ClientConnection, sharedConnection } from './client.js';
 import { sendError } from './remote-errors.js';
+import { openRings, type Ring } from './shm-ring.js';
+import { READY, type ChannelOffer, type SyncRequest } from './sync-protocol.js';
 import { decodeMessage, encodeMessage } from './wire.js';
-import type { Address } from './address.js';
 
 interface HelperData {
   readonly control: Int32Array;
   readonly data: SharedArrayBuffer;
+  readonly port: MessagePort;
 }
 
-export interface SyncRequest {
-  readonly address: Address;
-  readonly authkey: Uint8Array;
-  /** The request, encoded (its own call id is replaced). */
-  readonly bytes: Uint8Array;
+const { control, data, port } = (workerData as { data: HelperData }).data;
+
+/** The connections handed to the caller, by channel id. */
+const channels = new Map<number, { readonly connection: ClientConnection; readonly replies: Ring }>();
+let nextChannel = 1;
+
+/** Puts `bytes` where the caller reads them and says they are there. */
+function deliver(bytes: Uint8Array | undefined): void {
+  let length = 0;
+  if (bytes !== undefined) {
+    if (bytes.length > data.byteLength) data.grow(Math.min(data.maxByteLength, Math.max(bytes.length, data.byteLength * 2)));
+    length = Math.min(bytes.length, data.byteLength);
+    new Uint8Array(data).set(bytes.subarray(0, length));
+  }
+  Atomics.store(control, 1, length);
+  Atomics.store(control, 0, READY);
+  Atomics.notify(control, 0);
 }
 
-const { control, data } = (workerData as { data: HelperData }).data;
-
-async function serve(request: SyncRequest): Promise<Uint8Array> {
+async function call(request: Extract<SyncRequest, { kind: 'call' }>): Promise<Uint8Array> {
   try {
     const connection = await sharedConnection(request.address, request.authkey);
     const message = decodeMessage(request.bytes);
@@ -44,12 +69,50 @@ async function serve(request: SyncRequest): Promise<Uint8Array> {
   }
 }
 
+async function openChannel(request: Extract<SyncRequest, { kind: 'channel' }>): Promise<ChannelOffer> {
+  let connection: ClientConnection;
+  try {
+    connection = await ClientConnection.open(request.address, request.authkey);
+  } catch (error) {
+    return { id: undefined, error: sendError(error) };
+  }
+  const id = nextChannel++;
+  const closed = new Int32Array(new SharedArrayBuffer(4));
+  let replies: Ring | undefined;
+  const segment = connection.handOff({
+    // The caller may be blocked on its reply ring for these: wake it.
+    onFrame: (frame) => {
+      deliver(frame);
+      if (replies?.takeBlocked()) replies.wake();
+    },
+    onClose: () => {
+      channels.delete(id);
+      Atomics.store(closed, 0, 1);
+      if (replies?.takeBlocked()) replies.wake();
+    },
+  });
+  if (segment === undefined) {
+    connection.close();
+    return { id: undefined };
+  }
+  replies = openRings(segment).replies;
+  channels.set(id, { connection, replies });
+  return { id, segment, closed };
+}
+
 parentPort!.on('message', async (request: SyncRequest) => {
-  const reply = await serve(request);
-  if (reply.length > data.byteLength) data.grow(Math.min(data.maxByteLength, Math.max(reply.length, data.byteLength * 2)));
-  const length = Math.min(reply.length, data.byteLength);
-  new Uint8Array(data).set(reply.subarray(0, length));
-  Atomics.store(control, 1, length);
-  Atomics.store(control, 0, 1);
-  Atomics.notify(control, 0);
+  switch (request.kind) {
+    case 'call':
+      deliver(await call(request));
+      return;
+    case 'channel': {
+      const offer = await openChannel(request);
+      port.postMessage(offer);
+      deliver(undefined);
+      return;
+    }
+    case 'doorbell':
+      channels.get(request.channel)?.connection.ringDoorbell();
+      return;
+  }
 });

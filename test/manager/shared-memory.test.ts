@@ -24,6 +24,7 @@ import { Worker } from 'node:worker_threads';
 import { processesMemory } from '../../src/memory/processes-memory.js';
 import { workerScript } from '../../src/run/bootstrap.js';
 import { Process } from '../../src/run/process.js';
+import { Thread } from '../../src/run/thread.js';
 import { authenticated, closedWithin, honestCalls } from './raw-client.js';
 
 const available = processesAvailability().available;
@@ -82,6 +83,81 @@ test('a worker thread\'s client uses the rings too, awaited and sync calls alike
   assert.equal(signal, null, `the process died of ${signal}: ${err}`);
   assert.equal(code, 0, err);
   assert.deepEqual(JSON.parse(out), { report: [1, 499, 49], size: 60 });
+});
+
+test('sync calls in a worker thread go on rings of the thread\'s own; requests and replies too big for a ring still arrive; sharedMemory: false uses the helper', async () => {
+  for (const sharedMemory of [true, false]) {
+    await using manager = new Manager({ sharedMemory });
+    await manager.start();
+    const d = await manager.dict<string, unknown>();
+    const thread = new Thread({
+      target: async (d: DictProxy<string, unknown>, address: unknown, authkey: Uint8Array, url: string, largest: number) => {
+        const { usesOwnRings } = await import(url);
+        d.setSync('a', 1);
+        const ownRings = usesOwnRings(address, authkey);
+        const big = 'y'.repeat(largest + 100);
+        d.setSync('big', big); // the request is too big for a ring
+        const bigBack = d.getSync('big') === big; // and so is the reply: it comes on the socket
+        let sum = 0;
+        for (let i = 0; i < 300; i++) {
+          d.setSync(`k${i % 30}`, i);
+          sum += d.getSync(`k${i % 30}`) as number;
+        }
+        let error = '';
+        try {
+          d.popSync('missing');
+        } catch (caught) {
+          error = (caught as Error).name;
+        }
+        d.setSync('report', { ownRings, bigBack, sum, error, a: d.getSync('a') });
+      },
+      args: [d, manager.address, manager.authkey, new URL('../../src/manager/sync-calls.ts', import.meta.url).href, RING_LARGEST],
+    });
+    thread.start();
+    await thread.join();
+    assert.deepEqual(await d.get('report'), { ownRings: sharedMemory, bigBack: true, sum: (299 * 300) / 2, error: 'KeyError', a: 1 });
+  }
+});
+
+test('a sync call from the thread that runs the manager\'s server is refused (it could never be answered), not a hang', async () => {
+  const manager = new Manager({ address: arbitraryAddress() });
+  await manager.listen(); // the server runs in this thread
+  try {
+    const d = await manager.dict<string, number>();
+    await d.set('k', 1);
+    assert.throws(() => d.getSync('k'), { name: 'InvalidStateError', message: /from the thread that runs its server would never be answered/ });
+    assert.equal(await d.get('k'), 1);
+  } finally {
+    await manager.shutdown();
+  }
+});
+
+test('a sync call blocked on its own rings fails with EOFError when the manager goes away', async () => {
+  const manager = new Manager();
+  await manager.start();
+  const lock = await manager.Lock();
+  await lock.acquire();
+  const d = await manager.dict<string, number>();
+  const report = new Int32Array(new SharedArrayBuffer(8));
+  const thread = new Thread({
+    target: (lock: LockProxy, d: DictProxy<string, number>, report: Int32Array) => {
+      d.setSync('ready', 1); // opens the channel
+      Atomics.store(report, 0, 1);
+      try {
+        lock.acquireSync(); // held by the main thread: blocks until the manager is gone
+        Atomics.store(report, 1, 2);
+      } catch (error) {
+        Atomics.store(report, 1, (error as Error).name === 'EOFError' ? 1 : 3);
+      }
+    },
+    args: [lock, d, report],
+  });
+  thread.start();
+  while (Atomics.load(report, 0) === 0) await sleep(5);
+  await sleep(50); // the thread is in its futex wait by now (its watch lasts 50 µs)
+  await manager.shutdown();
+  await thread.join();
+  assert.equal(Atomics.load(report, 1), 1, 'the blocked call did not fail with EOFError');
 });
 
 test('calls in flight keep their order across the ring and the socket (items and results too big for the ring)', async () => {
