@@ -14,10 +14,12 @@
  * paths of client and server; CPython's clients make the same warm-up). The
  * sum and the final size are checked.
  *
- * weft runs two ways: awaiting every call before the next (what CPython's
- * synchronous proxies do: one round trip per operation), and with WINDOW
- * calls in flight per client (proxy methods return Promises, so a client
- * can overlap round trips; CPython's proxies cannot).
+ * weft runs three ways: awaiting every call before the next (one round trip
+ * per operation, as CPython's proxies make), with synchronous calls
+ * (`setSync` / `getSync`: the client's thread blocks for each reply, as
+ * CPython's does), and with WINDOW calls in flight per client (proxy
+ * methods return Promises, so a client can overlap round trips; CPython's
+ * proxies cannot).
  */
 
 import { fileURLToPath } from 'node:url';
@@ -44,6 +46,15 @@ function expectedSum(n, keys) {
 async function client(dict, barrier, results, who, n, keys, window) {
   const names = Array.from({ length: keys }, (_, i) => `c${who}key${i}`);
   const phase = async (op) => {
+    if (window === 0) {
+      // Synchronous calls: the thread blocks for each reply, as CPython's proxies do.
+      let sum = 0;
+      for (let i = 0; i < n; i++) {
+        if (op === 'set') dict.setSync(names[i % keys], i);
+        else sum += dict.getSync(names[i % keys]);
+      }
+      return sum;
+    }
     if (window <= 1) {
       let sum = 0;
       for (let i = 0; i < n; i++) {
@@ -66,8 +77,13 @@ async function client(dict, barrier, results, who, n, keys, window) {
   // Warm-up, untimed: V8 compiles the hot paths of this client and of the server.
   // (The keys set here are set again in the timed phase: the checks do not change.)
   for (let i = 0; i < 10_000; i++) {
-    await dict.set(names[i % keys], i);
-    await dict.get(names[i % keys]);
+    if (window === 0) {
+      dict.setSync(names[i % keys], i);
+      dict.getSync(names[i % keys]);
+    } else {
+      await dict.set(names[i % keys], i);
+      await dict.get(names[i % keys]);
+    }
   }
   await barrier.wait();
   let started = performance.now();
@@ -125,6 +141,7 @@ const peers = [];
 for (const clients of [1, 2]) {
   peers.push(
     { name: `weft Manager dict, awaited calls (${clients} client${clients > 1 ? 's' : ''})`, clients, n: N, run: () => runWeft(clients, N, 1), kind: 'weft', runs: [] },
+    { name: `weft Manager dict, sync calls (${clients} client${clients > 1 ? 's' : ''})`, clients, n: N, run: () => runWeft(clients, N, 0), kind: 'sync', runs: [] },
     { name: `weft Manager dict, awaited calls, socket only (${clients} client${clients > 1 ? 's' : ''})`, clients, n: N, run: () => runWeft(clients, N, 1, false), kind: 'socket', runs: [] },
     { name: `weft Manager dict, ${WINDOW} in flight (${clients} client${clients > 1 ? 's' : ''})`, clients, n: PIPELINED_N, run: () => runWeft(clients, PIPELINED_N, WINDOW), kind: 'pipelined', runs: [] },
     { name: `CPython Manager().dict() (${clients} client${clients > 1 ? 's' : ''})`, clients, n: N, run: () => runPython(clients), kind: 'cpython', runs: [] },
