@@ -36,7 +36,7 @@ export { sweepSegments, type SweepOptions, type SweepReport } from './memory/seg
 export { Manager, BaseManager, BaseProxy, type ManagerOptions, type RegisterTypeOptions, type Address as ManagerAddress } from './manager/index.js';
 export type {
   DictProxy, ListProxy, NamespaceProxy, ValueProxy, ArrayProxy, QueueProxy, JoinableQueueProxy, LockProxy, ConditionProxy, SemaphoreProxy, EventProxy,
-  BarrierProxy, IteratorProxy, RemoteBlockingOptions, SyncMethods,
+  BarrierProxy, IteratorProxy, PoolProxy, ManagerPoolOptions, RemoteBlockingOptions, SyncMethods,
 } from './manager/index.js';
 export { Future } from './futures/future.js';
 export { wait, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type Completion, type ReturnWhen, type WaitOptions, type DoneAndNotDoneFutures } from './futures/wait.js';

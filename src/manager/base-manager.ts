@@ -12,6 +12,7 @@ import { InvalidStateError } from '../errors.js';
 import { arbitraryAddress, checkAddress, type Address } from './address.js';
 import { authkeyBytes } from './auth.js';
 import { builtinTypes } from './builtin-types.js';
+import { moduleKey, poolType } from './pool-type.js';
 import { closeConnections, sharedConnection } from './client.js';
 import type { StreamLimits } from './frames.js';
 import { makeProxy, type BaseProxy } from './proxy.js';
@@ -30,6 +31,13 @@ export interface ManagerOptions extends StreamLimits {
   readonly address?: Address;
   /** The shared secret every connection proves it knows. Default: 32 random bytes (`start()` only). */
   readonly authkey?: Uint8Array | string;
+  /**
+   * The modules whose exported functions a `Pool` in this manager's server
+   * may run (`start()` / `serveForever()`): a client passes tasks as
+   * `moduleTask(url, name)`, and a module not listed here is refused. Default:
+   * none.
+   */
+  readonly poolModules?: readonly (string | URL)[];
 }
 
 /** Options of `register()`. */
@@ -78,12 +86,17 @@ export class BaseManager {
   #server: ManagerServer | undefined;
   #served: Promise<void> | undefined;
   #stopServing: (() => void) | undefined;
+  readonly #poolModules: readonly string[];
 
   constructor(options: ManagerOptions = {}) {
     this.#address = options.address === undefined ? undefined : checkAddress(options.address);
     this.#authkey = options.authkey === undefined ? randomBytes(32) : authkeyBytes(options.authkey);
     const { maxFrameBytes, frameTimeout, handshakeTimeout, idleTimeout, sharedMemory } = options;
     this.#limits = { maxFrameBytes, frameTimeout, handshakeTimeout, idleTimeout, sharedMemory };
+    if (options.poolModules !== undefined && !Array.isArray(options.poolModules)) {
+      throw new TypeError('poolModules must be an array of module URLs');
+    }
+    this.#poolModules = (options.poolModules ?? []).map(moduleKey);
   }
 
   /**
@@ -168,7 +181,7 @@ export class BaseManager {
     const ready = await new Promise<{ ready: boolean; address?: Address; message?: string }>((resolve) => {
       child.once('message', resolve);
       child.once('exit', (code) => resolve({ ready: false, message: `the server process exited with code ${code}` }));
-      child.send({ address, authkey: this.#authkey, types, limits: this.#limits });
+      child.send({ address, authkey: this.#authkey, types, limits: this.#limits, poolModules: this.#poolModules });
     });
     if (!ready.ready) {
       this.#state = 'shut down';
@@ -191,6 +204,7 @@ export class BaseManager {
   async listen(): Promise<Address> {
     this.#expect('initial', 'serve');
     const types = new Map<string, TypeSpec>(builtinTypes);
+    types.set('Pool', poolType(this.#poolModules));
     for (const { typeid, factory, options } of this.#registered().values()) {
       if (factory === null) continue;
       const registration = { exposed: options.exposed, methodToTypeid: { ...options.methodToTypeid } };

@@ -1,8 +1,8 @@
 /**
  * The typeids every Manager serves (Python's SyncManager): `dict`, `list`,
  * `Namespace`, `Value`, `Array`, `Queue`, `JoinableQueue`, `Lock`, `RLock`, `Condition`,
- * `Semaphore`, `BoundedSemaphore`, `Event`, `Barrier`, and `Iterator` (what
- * a dict's or list's `iter()` returns).
+ * `Semaphore`, `BoundedSemaphore`, `Event`, `Barrier`, `Pool` (pool-type.ts), and
+ * `Iterator` (what a dict's or list's `iter()` returns).
  *
  * The objects are weft's own threads-scope ones, living in the server
  * process. Their blocking methods are async, so a call waiting on a lock or
@@ -21,6 +21,7 @@ import { BoundedSemaphore } from '../sync/bounded-semaphore.js';
 import { Event } from '../sync/event.js';
 import { Semaphore } from '../sync/semaphore.js';
 import { CountedSemaphore, HeldLock, options, OwnedCondition, OwnedRLock } from './owned-locks.js';
+import { poolType } from './pool-type.js';
 import { plainResult, type CallContext, type TypeSpec } from './type-spec.js';
 
 type Methods = Record<string, (object: any, args: any[], context: CallContext) => unknown>;
@@ -195,6 +196,8 @@ export const builtinTypes: ReadonlyMap<string, TypeSpec> = new Map<string, TypeS
       wait: (e: Event, [raw], c) => e.wait({ timeout: options(raw, c).timeout, signal: c.signal }),
     }, ['set', 'clear', 'isSet']),
   ],
+  // A server's owner says which modules its pools may run (ManagerOptions.poolModules); by default none.
+  ['Pool', poolType([])],
   [
     'Barrier',
     spec(([parties]) => new Barrier(parties as number), {

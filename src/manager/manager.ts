@@ -1,15 +1,16 @@
 /**
  * `Manager`: Python's `SyncManager` — a BaseManager with the built-in
  * typeids (dict, list, Namespace, Value, Array, Queue, JoinableQueue, Lock,
- * RLock, Condition, Semaphore, BoundedSemaphore, Event, Barrier) as typed methods.
+ * RLock, Condition, Semaphore, BoundedSemaphore, Event, Barrier, Pool) as typed methods.
  */
 
 import type { DictKey, DictSource } from '../shared/dict.js';
 import { BaseManager } from './base-manager.js';
 import type {
   ArrayProxy, BarrierProxy, ConditionProxy, DictProxy, EventProxy, JoinableQueueProxy, ListProxy, LockProxy, NamespaceProxy, QueueProxy,
-  SemaphoreProxy, ValueProxy,
+  PoolProxy, SemaphoreProxy, ValueProxy,
 } from './proxy-types.js';
+import type { ManagerPoolOptions } from './pool-type.js';
 
 /**
  * A manager whose server holds Python's SyncManager types. Its methods make
@@ -90,5 +91,14 @@ export class Manager extends BaseManager {
 
   Barrier(parties: number): Promise<BarrierProxy> {
     return this.create('Barrier', parties);
+  }
+
+  /**
+   * A process pool in the server. It runs module tasks
+   * (`moduleTask(url, name)`) from the modules listed in this manager's
+   * `poolModules`, and refuses any other.
+   */
+  Pool(options: ManagerPoolOptions = {}): Promise<PoolProxy> {
+    return this.create('Pool', options);
   }
 }

@@ -5,6 +5,7 @@
 
 import type { DictKey, DictSource } from '../shared/dict.js';
 import type { SortOptions } from '../shared/list.js';
+import type { AnyFunction, ModuleTask } from '../run/task.js';
 import type { BaseProxy } from './proxy.js';
 
 type P<T> = Promise<T>;
@@ -169,4 +170,25 @@ export interface ConditionMethods extends LockMethods {
   wait(options?: { timeout?: number }): P<boolean>;
   notify(n?: number): P<void>;
   notifyAll(): P<void>;
+}
+
+/**
+ * A proxy for a manager `Pool`: a process pool in the server. Tasks are
+ * module tasks (`moduleTask(url, name)`) from the modules the manager's
+ * owner listed in `poolModules`; items and results are plain data.
+ */
+export type PoolProxy = BaseProxy & PoolMethods & SyncMethods<PoolMethods>;
+export interface PoolMethods {
+  /** Runs `task(...args)` in one of the server's pool processes (Python's `apply`). */
+  apply<F extends AnyFunction>(task: ModuleTask<F>, args?: Parameters<F>): P<Awaited<ReturnType<F>>>;
+  /** `task` over `items`, in order, in chunks of `chunksize` (default: about four per process). */
+  map<T, R>(task: ModuleTask<(item: T) => R>, items: readonly T[], chunksize?: number): P<Awaited<R>[]>;
+  /** Like {@link map}, each item an array of arguments. */
+  starmap<A extends unknown[], R>(task: ModuleTask<(...args: A) => R>, items: readonly A[], chunksize?: number): P<Awaited<R>[]>;
+  /** No more tasks; the processes exit once the queued ones are done. */
+  close(): P<void>;
+  /** Stops the processes now; tasks not done fail. */
+  terminate(): P<void>;
+  /** Waits until the processes have exited (after `close()` or `terminate()`), at most `timeout` ms. */
+  join(timeout?: number): P<void>;
 }

@@ -7,6 +7,7 @@
  */
 
 import { builtinTypes } from './builtin-types.js';
+import { poolType } from './pool-type.js';
 import { ManagerServer } from './server.js';
 import type { StreamLimits } from './frames.js';
 import type { Address } from './address.js';
@@ -18,6 +19,8 @@ interface StartMessage {
   readonly authkey: Uint8Array;
   readonly types: readonly TypeRegistration[];
   readonly limits: StreamLimits;
+  /** The modules a Pool here may run tasks of (the owner's `poolModules`). */
+  readonly poolModules: readonly string[];
 }
 
 let server: ManagerServer | undefined;
@@ -30,6 +33,7 @@ async function stop(): Promise<void> {
 process.once('message', async (message: StartMessage) => {
   try {
     const types = new Map<string, TypeSpec>(builtinTypes);
+    types.set('Pool', poolType(message.poolModules));
     for (const registration of message.types) {
       if (registration.factory !== null) types.set(registration.typeid, importedType(registration));
     }

@@ -160,6 +160,7 @@ export class ManagerServer {
             // already gone
           }
         }
+        for (const entry of this.#objects.values()) entry.spec.dispose?.(entry.object);
         this.#objects.clear();
         resolve();
       });
@@ -452,7 +453,10 @@ export class ManagerServer {
     const entry = this.#objects.get(id);
     if (entry === undefined) return;
     entry.refs -= count;
-    if (entry.refs <= 0 && !entry.pinned) this.#objects.delete(id);
+    if (entry.refs <= 0 && !entry.pinned) {
+      this.#objects.delete(id);
+      entry.spec.dispose?.(entry.object);
+    }
   }
 
   #drop(peer: Peer): void {

@@ -26,6 +26,8 @@ export interface TypeSpec {
   readonly methodToTypeid: Readonly<Record<string, string>>;
   /** Calls `method` (one of `exposed`) on `object`. */
   call(object: any, method: string, args: unknown[], context: CallContext): unknown;
+  /** Lets go of what `object` holds beyond memory (a pool's processes) once the server forgets it. */
+  dispose?(object: any): void;
 }
 
 /** The registration of a user typeid, as it crosses to a server process. */

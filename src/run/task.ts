@@ -7,7 +7,7 @@
 
 import { functionSource, type FunctionSource } from './inline.js';
 
-type AnyFunction = (...args: any[]) => any;
+export type AnyFunction = (...args: any[]) => any;
 
 const TASK: unique symbol = Symbol.for('weft.moduleTask');
 
