@@ -12,7 +12,7 @@ import { InvalidStateError } from '../errors.js';
 import { arbitraryAddress, checkAddress, type Address } from './address.js';
 import { authkeyBytes } from './auth.js';
 import { builtinTypes } from './builtin-types.js';
-import { moduleKey, poolType } from './pool-type.js';
+import { poolModuleKeys, poolType } from './pool-type.js';
 import { closeConnections, sharedConnection } from './client.js';
 import type { StreamLimits } from './frames.js';
 import { makeProxy, type BaseProxy } from './proxy.js';
@@ -93,10 +93,7 @@ export class BaseManager {
     this.#authkey = options.authkey === undefined ? randomBytes(32) : authkeyBytes(options.authkey);
     const { maxFrameBytes, frameTimeout, handshakeTimeout, idleTimeout, sharedMemory } = options;
     this.#limits = { maxFrameBytes, frameTimeout, handshakeTimeout, idleTimeout, sharedMemory };
-    if (options.poolModules !== undefined && !Array.isArray(options.poolModules)) {
-      throw new TypeError('poolModules must be an array of module URLs');
-    }
-    this.#poolModules = (options.poolModules ?? []).map(moduleKey);
+    this.#poolModules = poolModuleKeys(options.poolModules);
   }
 
   /**

@@ -25,6 +25,23 @@ export function moduleKey(module: string | URL): string {
   }
 }
 
+/**
+ * The owner's `poolModules`, checked: each a URL (`new URL('./tasks.js',
+ * import.meta.url)`) or an absolute URL string — a relative path would
+ * resolve against weft's own files, not the owner's.
+ *
+ * @throws TypeError naming the first entry that is not one.
+ */
+export function poolModuleKeys(modules: unknown): string[] {
+  if (modules === undefined) return [];
+  if (!Array.isArray(modules)) throw new TypeError('poolModules must be an array of module URLs');
+  return modules.map((module, i) => {
+    if (module instanceof URL) return module.href;
+    if (typeof module === 'string' && URL.canParse(module)) return new URL(module).href;
+    throw new TypeError(`poolModules[${i}] must be a URL or an absolute URL string (new URL('./tasks.js', import.meta.url)), got ${JSON.stringify(module)}`);
+  });
+}
+
 /** The options a client may give `manager.Pool()`. */
 export interface ManagerPoolOptions {
   /** Number of worker processes; default the number of CPUs. */
@@ -46,12 +63,13 @@ export function poolType(modules: readonly (string | URL)[]): TypeSpec {
     if (typeof module !== 'string' || typeof exportName !== 'string' || exportName.length === 0) {
       throw new TypeError(`a manager Pool's ${what} must be a moduleTask(url, name): functions cannot cross to the server`);
     }
-    if (!allowed.has(moduleKey(module))) {
+    const key = moduleKey(module);
+    if (!allowed.has(key)) {
       throw new TypeError(
         `a manager Pool runs functions of the modules its owner listed only (new Manager({ poolModules })); ${module} is not one`,
       );
     }
-    return moduleTask(module, exportName);
+    return moduleTask(key, exportName); // the module as the owner listed it, not as the client spelled it
   };
   const list = (raw: unknown, what: string): unknown[] => {
     if (raw === undefined) return [];

@@ -160,7 +160,7 @@ export class ManagerServer {
             // already gone
           }
         }
-        for (const entry of this.#objects.values()) entry.spec.dispose?.(entry.object);
+        for (const entry of this.#objects.values()) disposeOf(entry);
         this.#objects.clear();
         resolve();
       });
@@ -455,7 +455,7 @@ export class ManagerServer {
     entry.refs -= count;
     if (entry.refs <= 0 && !entry.pinned) {
       this.#objects.delete(id);
-      entry.spec.dispose?.(entry.object);
+      disposeOf(entry);
     }
   }
 
@@ -463,6 +463,15 @@ export class ManagerServer {
     peer.close();
     for (const [id, count] of peer.refs) this.#release(id, count);
     peer.refs.clear();
+  }
+}
+
+/** Lets an object the server forgets go of what it holds; a failure there is the object's, not the server's. */
+function disposeOf(entry: { readonly spec: TypeSpec; readonly object: unknown }): void {
+  try {
+    entry.spec.dispose?.(entry.object);
+  } catch {
+    // nothing to report it to: the object is gone either way
   }
 }
 

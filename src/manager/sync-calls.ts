@@ -44,6 +44,8 @@ interface Helper {
 /** A connection of this thread's own whose rings it writes and reads itself. */
 interface Channel {
   readonly id: number;
+  /** Its manager's key in {@link channels}. */
+  readonly key: string;
   readonly requests: Ring;
   readonly replies: Ring;
   /** 1 once the connection is gone (set by the helper). */
@@ -101,7 +103,7 @@ function channelFor(address: Address, authkey: Uint8Array): Channel | null {
     return null;
   }
   const { requests, replies } = openRings(offer.segment);
-  const channel: Channel = { id: offer.id, requests, replies, closed: offer.closed, nextCall: 1 };
+  const channel: Channel = { id: offer.id, key, requests, replies, closed: offer.closed, nextCall: 1 };
   channels.set(key, channel);
   return channel;
 }
@@ -114,6 +116,12 @@ export function usesOwnRings(address: Address, authkey: Uint8Array): boolean {
 
 function keyOf(address: Address, authkey: Uint8Array): string {
   return `${addressKey(address)}#${Buffer.from(authkey).toString('hex')}`;
+}
+
+/** Forgets `channel` and has the helper close its connection. */
+function dropChannel(channel: Channel): void {
+  if (channels.get(channel.key) === channel) channels.delete(channel.key);
+  helper?.worker.postMessage({ kind: 'close', channel: channel.id } satisfies SyncRequest);
 }
 
 function closedError(address: Address): EOFError {
@@ -136,19 +144,27 @@ function callOnChannel(channel: Channel, address: Address, message: Record<strin
   const sent = performance.now();
   const news = (): boolean => Atomics.load(control, 0) === READY || Atomics.load(channel.closed, 0) !== 0;
   for (;;) {
-    const bytes = channel.replies.read();
+    // Read before looking for the reply: a reply written before the connection closed is still taken.
+    const closed = Atomics.load(channel.closed, 0) !== 0;
     let reply: Record<string, unknown> | undefined;
-    if (bytes !== undefined) {
-      reply = decodeMessage(bytes);
-    } else if (Atomics.load(control, 0) === READY) {
-      reply = helperReply(helper!);
-      Atomics.store(control, 0, 0);
+    try {
+      const bytes = channel.replies.read();
+      if (bytes !== undefined) {
+        reply = decodeMessage(bytes);
+      } else if (Atomics.load(control, 0) === READY) {
+        reply = helperReply(helper!);
+        Atomics.store(control, 0, 0);
+      }
+    } catch (error) {
+      // A damaged ring or reply: this connection cannot be trusted past here.
+      dropChannel(channel);
+      throw new EOFError(`the manager's reply to a synchronous call was damaged: ${(error as Error).message}`, { cause: error });
     }
     if (reply !== undefined) {
       if (reply.i === id) return reply;
       continue; // not this call's (there is none such): keep waiting for ours
     }
-    if (Atomics.load(channel.closed, 0) !== 0) throw closedError(address);
+    if (closed) throw closedError(address);
     const waited = performance.now() - sent;
     if (waited < WATCH_MS) lookAgain(waited);
     else channel.replies.blockForMessage(BLOCK_MS, news);

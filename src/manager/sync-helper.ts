@@ -114,5 +114,8 @@ parentPort!.on('message', async (request: SyncRequest) => {
     case 'doorbell':
       channels.get(request.channel)?.connection.ringDoorbell();
       return;
+    case 'close':
+      channels.get(request.channel)?.connection.close();
+      return;
   }
 });

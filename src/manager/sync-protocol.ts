@@ -11,7 +11,9 @@ export type SyncRequest =
   /** The request, encoded (its call id is replaced). */
   | { readonly kind: 'call'; readonly address: Address; readonly authkey: Uint8Array; readonly bytes: Uint8Array }
   | { readonly kind: 'channel'; readonly address: Address; readonly authkey: Uint8Array }
-  | { readonly kind: 'doorbell'; readonly channel: number };
+  | { readonly kind: 'doorbell'; readonly channel: number }
+  /** The caller gave up on a channel (its ring or a reply was damaged): close its connection. */
+  | { readonly kind: 'close'; readonly channel: number };
 
 /** What a `channel` request gets on the port. */
 export type ChannelOffer =

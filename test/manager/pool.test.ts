@@ -71,6 +71,11 @@ test('a manager Pool refuses a module its owner did not list, and a function; a 
   await assert.rejects(pool.apply(fail, ['bad input']), (error: Error) => error.name === 'RangeError' && /bad input/.test(error.message));
   assert.equal(await pool.apply(square, [12]), 144);
 
+  // The initializer is a task too: from a listed module only.
+  await assert.rejects(manager.Pool({ processes: 1, initializer: other }), /other-tasks\.ts is not one/);
+  // The owner's list takes URLs only: a relative path would resolve against weft's files.
+  assert.throws(() => new Manager({ poolModules: ['./fixtures/pool-tasks.ts'] }), /poolModules\[0\] must be a URL or an absolute URL string/);
+
   // A manager with no poolModules runs nothing.
   await using bare = new Manager();
   await bare.start();
