@@ -11,13 +11,13 @@ import { isModuleTask, type ModuleTask } from '../run/task.js';
 import { InvalidStateError } from '../errors.js';
 import { arbitraryAddress, checkAddress, type Address } from './address.js';
 import { authkeyBytes } from './auth.js';
-import { builtinTypes } from './builtin-types.js';
-import { poolModuleKeys, poolType } from './pool-type.js';
+import { serverTypes } from './builtin-types.js';
+import { poolModuleKeys } from './pool-type.js';
 import { closeConnections, sharedConnection } from './client.js';
 import type { StreamLimits } from './frames.js';
 import { makeProxy, type BaseProxy } from './proxy.js';
 import { ManagerServer } from './server.js';
-import type { TypeRegistration, TypeSpec } from './type-spec.js';
+import type { TypeRegistration } from './type-spec.js';
 import { userType } from './user-types.js';
 
 /** Options of a manager. */
@@ -200,8 +200,7 @@ export class BaseManager {
   /** Starts serving in this process and resolves once listening (`serveForever()` without the wait). */
   async listen(): Promise<Address> {
     this.#expect('initial', 'serve');
-    const types = new Map<string, TypeSpec>(builtinTypes);
-    types.set('Pool', poolType(this.#poolModules));
+    const types = serverTypes(this.#poolModules);
     for (const { typeid, factory, options } of this.#registered().values()) {
       if (factory === null) continue;
       const registration = { exposed: options.exposed, methodToTypeid: { ...options.methodToTypeid } };

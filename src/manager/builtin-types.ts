@@ -1,7 +1,8 @@
 /**
  * The typeids every Manager serves (Python's SyncManager): `dict`, `list`,
  * `Namespace`, `Value`, `Array`, `Queue`, `JoinableQueue`, `Lock`, `RLock`, `Condition`,
- * `Semaphore`, `BoundedSemaphore`, `Event`, `Barrier`, `Pool` (pool-type.ts), and
+ * `Semaphore`, `BoundedSemaphore`, `Event`, `Barrier`, `Pool` (pool-type.ts; in
+ * {@link serverTypes}, which knows the owner's pool modules), and
  * `Iterator` (what a dict's or list's `iter()` returns).
  *
  * The objects are weft's own threads-scope ones, living in the server
@@ -196,8 +197,6 @@ export const builtinTypes: ReadonlyMap<string, TypeSpec> = new Map<string, TypeS
       wait: (e: Event, [raw], c) => e.wait({ timeout: options(raw, c).timeout, signal: c.signal }),
     }, ['set', 'clear', 'isSet']),
   ],
-  // A server's owner says which modules its pools may run (ManagerOptions.poolModules); by default none.
-  ['Pool', poolType([])],
   [
     'Barrier',
     spec(([parties]) => new Barrier(parties as number), {
@@ -208,3 +207,11 @@ export const builtinTypes: ReadonlyMap<string, TypeSpec> = new Map<string, TypeS
     }, ['reset', 'abort']),
   ],
 ]);
+
+/**
+ * Every built-in typeid of a server whose owner lets its pools run tasks
+ * from `poolModules` (ManagerOptions.poolModules; by default none).
+ */
+export function serverTypes(poolModules: readonly string[] = []): Map<string, TypeSpec> {
+  return new Map([...builtinTypes, ['Pool', poolType(poolModules)]]);
+}

@@ -389,19 +389,20 @@ export class ClientConnection {
 
 const connections = new Map<string, Promise<ClientConnection>>();
 
-function keyOf(address: Address, authkey: Uint8Array): string {
+/** A manager's key among a thread's connections: its address and authkey. */
+export function connectionKey(address: Address, authkey: Uint8Array): string {
   return `${addressKey(address)}#${Buffer.from(authkey).toString('hex')}`;
 }
 
 function forget(connection: ClientConnection): void {
-  const key = keyOf(connection.address, connection.authkey);
+  const key = connectionKey(connection.address, connection.authkey);
   const current = connections.get(key);
   if (current !== undefined) current.then((c) => c === connection && connections.delete(key), () => {});
 }
 
 /** This process's connection to the manager at `address` (opened on first use, reopened after a close). */
 export function sharedConnection(address: Address, authkey: Uint8Array, limits?: StreamLimits): Promise<ClientConnection> {
-  const key = keyOf(address, authkey);
+  const key = connectionKey(address, authkey);
   let connection = connections.get(key);
   if (connection === undefined) {
     connection = ClientConnection.open(address, authkey, limits);

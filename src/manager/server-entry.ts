@@ -6,12 +6,11 @@
  * parent going away.
  */
 
-import { builtinTypes } from './builtin-types.js';
-import { poolType } from './pool-type.js';
+import { serverTypes } from './builtin-types.js';
 import { ManagerServer } from './server.js';
 import type { StreamLimits } from './frames.js';
 import type { Address } from './address.js';
-import type { TypeRegistration, TypeSpec } from './type-spec.js';
+import type { TypeRegistration } from './type-spec.js';
 import { importedType } from './user-types.js';
 
 interface StartMessage {
@@ -32,8 +31,7 @@ async function stop(): Promise<void> {
 
 process.once('message', async (message: StartMessage) => {
   try {
-    const types = new Map<string, TypeSpec>(builtinTypes);
-    types.set('Pool', poolType(message.poolModules));
+    const types = serverTypes(message.poolModules);
     for (const registration of message.types) {
       if (registration.factory !== null) types.set(registration.typeid, importedType(registration));
     }

@@ -23,6 +23,7 @@ import { processesAvailability } from '../memory/native.js';
 import { workerScript } from '../run/bootstrap.js';
 import { addressKey, servedInThisThread, type Address } from './address.js';
 import { receiveError } from './remote-errors.js';
+import { connectionKey } from './client.js';
 import { openRings, RING_LARGEST, Written, type Ring } from './shm-ring.js';
 import { READY, type ChannelOffer, type SyncRequest } from './sync-protocol.js';
 import { lookAgain } from './watch.js';
@@ -56,6 +57,8 @@ interface Channel {
 let helper: Helper | undefined;
 /** This thread's channels by manager (address and key); null: that manager keeps this thread on the helper's calls. */
 const channels = new Map<string, Channel | null>();
+/** The channel found last, with the address and key objects it was asked for by. */
+let lastChannel: { readonly address: Address; readonly authkey: Uint8Array; readonly channel: Channel } | undefined;
 
 function startHelper(): Helper {
   const control = new Int32Array(new SharedArrayBuffer(8));
@@ -85,10 +88,18 @@ function helperReply(from: Helper): Record<string, unknown> {
 
 /** This thread's channel to the manager at `address`, opened on first use; null if it keeps this thread on the helper's calls. */
 function channelFor(address: Address, authkey: Uint8Array): Channel | null {
-  const key = keyOf(address, authkey);
+  // A thread's calls mostly go to one manager, through proxies sharing one address and key: skip making its key.
+  const last = lastChannel;
+  if (last !== undefined && last.address === address && last.authkey === authkey && Atomics.load(last.channel.closed, 0) === 0) {
+    return last.channel;
+  }
+  const key = connectionKey(address, authkey);
   const known = channels.get(key);
   if (known === null) return null;
-  if (known !== undefined && Atomics.load(known.closed, 0) === 0) return known;
+  if (known !== undefined && Atomics.load(known.closed, 0) === 0) {
+    lastChannel = { address, authkey, channel: known };
+    return known;
+  }
   channels.delete(key);
   if (!processesAvailability().available) {
     channels.set(key, null);
@@ -105,22 +116,20 @@ function channelFor(address: Address, authkey: Uint8Array): Channel | null {
   const { requests, replies } = openRings(offer.segment);
   const channel: Channel = { id: offer.id, key, requests, replies, closed: offer.closed, nextCall: 1 };
   channels.set(key, channel);
+  lastChannel = { address, authkey, channel };
   return channel;
 }
 
 /** Whether this thread's synchronous calls to the manager at `address` go on rings of its own (known after its first call). */
 export function usesOwnRings(address: Address, authkey: Uint8Array): boolean {
-  const channel = channels.get(keyOf(address, authkey));
+  const channel = channels.get(connectionKey(address, authkey));
   return channel !== undefined && channel !== null && Atomics.load(channel.closed, 0) === 0;
-}
-
-function keyOf(address: Address, authkey: Uint8Array): string {
-  return `${addressKey(address)}#${Buffer.from(authkey).toString('hex')}`;
 }
 
 /** Forgets `channel` and has the helper close its connection. */
 function dropChannel(channel: Channel): void {
   if (channels.get(channel.key) === channel) channels.delete(channel.key);
+  if (lastChannel?.channel === channel) lastChannel = undefined;
   helper?.worker.postMessage({ kind: 'close', channel: channel.id } satisfies SyncRequest);
 }
 
@@ -178,7 +187,7 @@ function callOnChannel(channel: Channel, address: Address, message: Record<strin
  *   connection closes first; InvalidStateError if this thread runs that manager's server.
  */
 export function requestSync(address: Address, authkey: Uint8Array, message: Record<string, unknown>): { value?: unknown; token?: Token } {
-  if (servedInThisThread.has(addressKey(address))) {
+  if (servedInThisThread.size > 0 && servedInThisThread.has(addressKey(address))) {
     throw new InvalidStateError(
       `a synchronous call to the manager at ${addressKey(address)} from the thread that runs its server would never be answered: ` +
         'await the method instead, or call it from another thread or process',

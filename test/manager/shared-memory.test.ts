@@ -14,7 +14,7 @@ import { arbitraryAddress } from '../../src/manager/address.js';
 import { builtinTypes } from '../../src/manager/builtin-types.js';
 import { sharedConnection } from '../../src/manager/client.js';
 import { Manager } from '../../src/manager/manager.js';
-import type { DictProxy, ListProxy, LockProxy } from '../../src/manager/proxy-types.js';
+import type { BarrierProxy, DictProxy, ListProxy, LockProxy } from '../../src/manager/proxy-types.js';
 import { ManagerServer } from '../../src/manager/server.js';
 import { openRings, RING_LARGEST, SEGMENT_BYTES, SEGMENT_TAG, Written } from '../../src/manager/shm-ring.js';
 import { decodeMessage, encodeMessage } from '../../src/manager/wire.js';
@@ -135,29 +135,25 @@ test('a sync call from the thread that runs the manager\'s server is refused (it
 test('a sync call blocked on its own rings fails with EOFError when the manager goes away', async () => {
   const manager = new Manager();
   await manager.start();
-  const lock = await manager.Lock();
-  await lock.acquire();
-  const d = await manager.dict<string, number>();
-  const report = new Int32Array(new SharedArrayBuffer(8));
+  const barrier = await manager.Barrier(2); // the thread waits at it; nobody else comes
+  const report = new Int32Array(new SharedArrayBuffer(4));
   const thread = new Thread({
-    target: (lock: LockProxy, d: DictProxy<string, number>, report: Int32Array) => {
-      d.setSync('ready', 1); // opens the channel
-      Atomics.store(report, 0, 1);
+    target: (barrier: BarrierProxy, report: Int32Array) => {
       try {
-        lock.acquireSync(); // held by the main thread: blocks until the manager is gone
-        Atomics.store(report, 1, 2);
+        barrier.waitSync(); // blocks in the thread until the manager is gone
+        Atomics.store(report, 0, 2);
       } catch (error) {
-        Atomics.store(report, 1, (error as Error).name === 'EOFError' ? 1 : 3);
+        Atomics.store(report, 0, (error as Error).name === 'EOFError' ? 1 : 3);
       }
     },
-    args: [lock, d, report],
+    args: [barrier, report],
   });
   thread.start();
-  while (Atomics.load(report, 0) === 0) await sleep(5);
-  await sleep(50); // the thread is in its futex wait by now (its watch lasts 50 µs)
+  // Handshake: the server holds the thread's wait once the barrier counts it.
+  while ((await barrier.nWaiting()) === 0) await sleep(5);
   await manager.shutdown();
   await thread.join();
-  assert.equal(Atomics.load(report, 1), 1, 'the blocked call did not fail with EOFError');
+  assert.equal(Atomics.load(report, 0), 1, 'the blocked call did not fail with EOFError');
 });
 
 test('calls in flight keep their order across the ring and the socket (items and results too big for the ring)', async () => {
